@@ -100,3 +100,17 @@ func (cs *ChangeSet) Summarize() Summary {
 	s.Zones = len(zones)
 	return s
 }
+
+// Progress is how domain code reports work done on long runs; the command
+// line draws it as a progress bar, tests ignore it. A nil Progress is
+// allowed wherever one is taken: use Tick.
+type Progress interface {
+	Add(n int)
+}
+
+// Tick adds n to p when p is not nil.
+func Tick(p Progress, n int) {
+	if p != nil {
+		p.Add(n)
+	}
+}
