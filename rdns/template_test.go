@@ -13,7 +13,7 @@ func TestTemplateRender(t *testing.T) {
 		{"{dashed}.customers.example.net", "198.51.100.44", "198-51-100-44.customers.example.net."},
 		{"host-{o4}.{o3}.{o2}.{o1}.example.net.", "198.51.100.44", "host-44.100.51.198.example.net."},
 		{"{rev}.dyn.example.net.", "198.51.100.44", "44.100.51.198.dyn.example.net."},
-		{"x{hex}.example.net.", "198.51.100.44", "xc6336444.example.net."},
+		{"x{hex}.example.net.", "198.51.100.44", "xc633642c.example.net."},
 		{"{dashed}.{prefix}.example.net.", "198.51.100.44", "198-51-100-44.zrh.example.net."},
 		{"{dashed}.v6.example.net.", "2001:db8:100::25", "2001-db8-100--25.v6.example.net."},
 		{"{dashed}.v6.example.net.", "::1", "0--1.v6.example.net."},
