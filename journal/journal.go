@@ -1,0 +1,152 @@
+// Package journal is rdnsctl's change log: one JSON line per changed record,
+// appended after the zones are written, never rewritten. It also holds the
+// advisory lock that keeps two writers of one zones directory apart.
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+)
+
+// Entry is one changed record.
+type Entry struct {
+	Time     time.Time `json:"time"`
+	Operator string    `json:"operator"`
+	Command  string    `json:"command"`
+	Ticket   string    `json:"ticket,omitempty"`
+	Action   string    `json:"action"`
+	Zone     string    `json:"zone"`
+	File     string    `json:"file"`
+	Name     string    `json:"name"`
+	IP       string    `json:"ip"`
+	Type     string    `json:"type"`
+	Old      string    `json:"old"`
+	New      string    `json:"new"`
+	Customer string    `json:"customer,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+}
+
+// Journal is an open journal file, ready to append to.
+type Journal struct {
+	f    *os.File
+	path string
+}
+
+// Open opens (creating) the journal for appending. Open it before writing
+// zones, so that an unwritable journal stops the command before anything
+// changes.
+func Open(path string) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("change journal: %w", err)
+	}
+	return &Journal{f: f, path: path}, nil
+}
+
+// Path is the journal's file.
+func (j *Journal) Path() string { return j.path }
+
+// Append writes the entries as JSON lines in one write and fsyncs. A file
+// whose last line was torn by a crash is first ended with a newline, so the
+// torn line stays alone and readers skip it.
+func (j *Journal) Append(entries []Entry) error {
+	var buf bytes.Buffer
+	if st, err := j.f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if r, err := os.Open(j.path); err == nil {
+			_, rerr := r.ReadAt(last, st.Size()-1)
+			r.Close()
+			if rerr == nil && last[0] != '\n' {
+				buf.WriteByte('\n')
+			}
+		}
+	}
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i := range entries {
+		e := entries[i]
+		e.Time = e.Time.UTC()
+		if err := enc.Encode(&e); err != nil {
+			return err
+		}
+	}
+	if _, err := j.f.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("change journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("change journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (j *Journal) Close() error { return j.f.Close() }
+
+// Filter selects entries when reading.
+type Filter struct {
+	Prefix netip.Prefix // only entries for addresses inside it (zero: all)
+	Since  time.Time
+}
+
+// Read returns the entries of the journal that match f, oldest first.
+// Lines that do not parse (a torn last line after a crash) are skipped and
+// counted.
+func Read(r io.Reader, f Filter) ([]Entry, int, error) {
+	var out []Entry
+	skipped := 0
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var e Entry
+		if err := json.Unmarshal(line, &e); err != nil {
+			skipped++
+			continue
+		}
+		if !f.Since.IsZero() && e.Time.Before(f.Since) {
+			continue
+		}
+		if f.Prefix.IsValid() {
+			a, err := netip.ParseAddr(e.IP)
+			if err != nil || !f.Prefix.Contains(a) {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out, skipped, sc.Err()
+}
+
+// ReadFile is Read on a file; a journal that does not exist yet is empty.
+func ReadFile(path string, f Filter) ([]Entry, int, error) {
+	fh, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	defer fh.Close()
+	return Read(fh, f)
+}
+
+// Operator is who made a change: the flag, else SUDO_USER, else USER.
+func Operator(flag string) string {
+	for _, v := range []string{flag, os.Getenv("SUDO_USER"), os.Getenv("USER"), os.Getenv("LOGNAME")} {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,108 @@
+package journal
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAppendAndRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	must(t, j.Append([]Entry{
+		{Time: t0, Operator: "alice", Action: "add", IP: "198.51.100.44", New: "a.example."},
+		{Time: t0.Add(time.Hour), Operator: "bob", Action: "replace", IP: "198.51.100.45", Old: "x.", New: "y."},
+	}))
+	must(t, j.Close())
+	// a torn last line, as a crash would leave it
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`{"time":"2026-11-01T12:00:00Z","oper`)
+	f.Close()
+	j, _ = Open(path)
+	must(t, j.Append([]Entry{{Time: t0.Add(3 * time.Hour), Operator: "carol", Action: "delete", IP: "2001:db8::1", Old: "z."}}))
+	j.Close()
+
+	tests := []struct {
+		name    string
+		f       Filter
+		want    []string
+		skipped int
+	}{
+		{"all", Filter{}, []string{"alice", "bob", "carol"}, 1},
+		{"one address", Filter{Prefix: netip.MustParsePrefix("198.51.100.45/32")}, []string{"bob"}, 1},
+		{"since", Filter{Since: t0.Add(30 * time.Minute)}, []string{"bob", "carol"}, 1},
+		{"v6 block", Filter{Prefix: netip.MustParsePrefix("2001:db8::/32")}, []string{"carol"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, skipped, err := ReadFile(path, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ops []string
+			for _, e := range got {
+				ops = append(ops, e.Operator)
+			}
+			if strings.Join(ops, ",") != strings.Join(tt.want, ",") || skipped != tt.skipped {
+				t.Fatalf("got %v (skipped %d), want %v (skipped %d)", ops, skipped, tt.want, tt.skipped)
+			}
+		})
+	}
+	data, _ := os.ReadFile(path)
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if i != 2 && !strings.HasSuffix(line, "}") {
+			t.Errorf("line %d is torn: %q", i+1, line)
+		}
+	}
+}
+
+func TestLockTimeoutNamesHolder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".lock")
+	l, err := Acquire(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Acquire(path, 150*time.Millisecond)
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid "+itoa(os.Getpid())) {
+		t.Fatalf("second Acquire = %v, want ErrLocked naming pid %d", err, os.Getpid())
+	}
+	must(t, l.Release())
+	l2, err := Acquire(path, time.Second)
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	l2.Release()
+}
+
+func TestOperator(t *testing.T) {
+	t.Setenv("SUDO_USER", "")
+	t.Setenv("USER", "dave")
+	if got := Operator(""); got != "dave" {
+		t.Fatalf("Operator = %q", got)
+	}
+	if got := Operator("noc-bot"); got != "noc-bot" {
+		t.Fatalf("Operator(flag) = %q", got)
+	}
+	t.Setenv("SUDO_USER", "erin")
+	if got := Operator(""); got != "erin" {
+		t.Fatalf("Operator with SUDO_USER = %q", got)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
