@@ -24,12 +24,20 @@ type Change struct {
 	Action Action     `json:"action"`
 	Zone   string     `json:"zone"`
 	File   string     `json:"file"`
+	Line   int        `json:"line,omitempty"` // of the existing record, for replace and delete
 	Name   string     `json:"name"`
 	Addr   netip.Addr `json:"ip"`
 	Type   string     `json:"type"`
 	Old    string     `json:"old"`
 	New    string     `json:"new"`
 	Reason string     `json:"reason,omitempty"`
+	// Range is set for Type GENERATE: the $GENERATE range (start-stop) of
+	// a line that Name (the owner template, absolute, with $) and New or
+	// Old (the target template) complete.
+	Range string `json:"range,omitempty"`
+	// Customer and Ticket, when known, go to the change journal.
+	Customer string `json:"customer,omitempty"`
+	Ticket   string `json:"ticket,omitempty"`
 }
 
 // ChangeSet is the plan every changing verb returns.

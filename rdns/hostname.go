@@ -39,9 +39,6 @@ func CheckHostname(name string) error {
 	if len(n) > 253 {
 		return fmt.Errorf("host name is %d octets long, more than 253", len(n))
 	}
-	if _, err := netip.ParseAddr(n); err == nil {
-		return fmt.Errorf("%q is an IP address, not a host name", n)
-	}
 	for start := 0; start <= len(n); {
 		end := strings.IndexByte(n[start:], '.')
 		if end < 0 {
@@ -64,6 +61,9 @@ func CheckHostname(name string) error {
 		}
 	}
 	if allDigits {
+		if _, err := netip.ParseAddr(n); err == nil {
+			return fmt.Errorf("%q is an IP address, not a host name", n)
+		}
 		return fmt.Errorf("%q ends in an all-numeric label, which no top-level domain is", n)
 	}
 	return nil

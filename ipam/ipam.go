@@ -1,0 +1,141 @@
+package ipam
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+)
+
+// Status is the state of an address in the IPAM.
+type Status uint8
+
+// The statuses every format is mapped to. The zero value is StatusActive,
+// which is also what an empty status means.
+const (
+	StatusActive     Status = iota // in use, should have a PTR
+	StatusReserved                 // set aside, in use for the purpose of PTR checks
+	StatusDHCP                     // dynamic pool address (NetBox dhcp and slaac, phpIPAM DHCP)
+	StatusDeprecated               // recorded but going away (NetBox deprecated, phpIPAM Offline)
+	StatusFree                     // recorded as available
+)
+
+var statusNames = [...]string{
+	StatusActive:     "active",
+	StatusReserved:   "reserved",
+	StatusDHCP:       "dhcp",
+	StatusDeprecated: "deprecated",
+	StatusFree:       "free",
+}
+
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "Status(" + strconv.Itoa(int(s)) + ")"
+}
+
+// InUse reports whether the address is taken: active, reserved or dhcp.
+func (s Status) InUse() bool {
+	return s == StatusActive || s == StatusReserved || s == StatusDHCP
+}
+
+// Record is one address row of an export.
+type Record struct {
+	Addr     netip.Addr   // parsed once, Unmap()ed
+	Hostname string       // rdns.CanonicalHostname form (lower case, one trailing dot); "" when none
+	Status   Status       // what the IPAM says of the address
+	Customer string       // tenant / customer / owner
+	VRF      string       // "" means the global table
+	Prefix   netip.Prefix // containing prefix when the export says it (masked); zero otherwise
+	Line     int          // 1-based physical line of the row in the source file
+}
+
+// Format names an export format.
+type Format string
+
+// The formats Read knows. The zero Format is FormatAuto.
+const (
+	FormatAuto    Format = "auto"
+	FormatCSV     Format = "csv"
+	FormatNetBox  Format = "netbox"
+	FormatPhpIPAM Format = "phpipam"
+)
+
+// Columns maps the generic CSV format's fields to header names, compared
+// case-insensitively. An empty name means the default (the field's own
+// name: address, hostname, status, customer, prefix, vrf), which may be
+// absent from the header; a name given here must be present. Only the
+// address column is required.
+type Columns struct{ Address, Hostname, Status, Customer, Prefix, VRF string }
+
+// Options controls Read.
+type Options struct {
+	Format  Format  // "" or FormatAuto detects the format from the first line
+	Columns Columns // for FormatCSV
+	// VRFs lists the VRFs whose rows are kept: those that feed the public
+	// reverse zones. Empty means only the global table. Names compare
+	// case-insensitively; "global" (or "") names the global table.
+	VRFs   []string
+	Strict bool // the first malformed row is a fatal error
+}
+
+// Problem is a malformed row (skipped) or a warning, with its source line.
+type Problem struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (p Problem) Error() string {
+	if p.Line <= 0 {
+		return p.File + ": " + p.Msg
+	}
+	return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Msg
+}
+
+// Export is what Read found in one export file.
+type Export struct {
+	Format   Format         // the format actually used
+	Records  []Record       // in file order, only rows in the wanted VRFs
+	Prefixes []netip.Prefix // distinct containing prefixes of those rows, sorted and masked
+	Problems []Problem      // malformed rows (skipped) and warnings, in file order
+	Skipped  int            // rows dropped for being in another VRF
+}
+
+// ReadFile reads the export at path; problems name the file by path.
+func ReadFile(path string, opt Options) (*Export, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return read(f, path, opt, sizeOf(f))
+}
+
+// Read reads one export from r. name is the display name used in problems
+// and errors. The error is a Problem (file:line: message) for a first line
+// no format fits and for a malformed row with Options.Strict; otherwise it
+// names the file and wraps the cause (empty or unreadable input).
+func Read(r io.Reader, name string, opt Options) (*Export, error) {
+	return read(r, name, opt, sizeOf(r))
+}
+
+// sizeOf returns the number of bytes r will yield when that is cheap to
+// know, or 0. It only sizes the record slice.
+func sizeOf(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, strings.Reader, bytes.Buffer
+		return int64(v.Len())
+	case *os.File:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	}
+	return 0
+}
+
+func formatError(f Format) error {
+	return fmt.Errorf("unknown IPAM format %q (want %s, %s, %s or %s)", f, FormatAuto, FormatCSV, FormatNetBox, FormatPhpIPAM)
+}

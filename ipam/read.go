@@ -1,0 +1,580 @@
+package ipam
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
+)
+
+// An importer maps the data rows of one export layout onto raw values.
+// Read chooses one (see choose) and does everything the layouts share:
+// decoding, line numbers, address, prefix and host name checks, VRF filter.
+type importer interface {
+	// format is the format reported in Export.Format.
+	format() Format
+	// pick copies the trimmed text of the mapped columns of one data row
+	// into v. It normalises the VRF: "" for the global table.
+	pick(fields []string, v *raw)
+	// addr parses the address column.
+	addr(text string) (netip.Addr, netip.Prefix, error)
+	// status maps the layout's status text to a Status.
+	status(text string) (Status, error)
+}
+
+// raw holds the text of the columns a layout maps, for one row. The
+// strings point into the CSV reader's row and must not be kept.
+type raw struct {
+	addr, host, status, customer, vrf, prefix string
+}
+
+const (
+	bufSize     = 64 << 10
+	internLimit = 1 << 16 // distinct customers and VRFs kept shared
+	sizeAfter   = 4096    // rows read before the record slice is sized from the input size
+)
+
+func read(r io.Reader, name string, opt Options, size int64) (*Export, error) {
+	bufN := bufSize
+	if size > 0 && size < bufSize {
+		bufN = int(size) + 16 // no need for more than the file, small files are common
+	}
+	br := bufio.NewReaderSize(r, bufN)
+	if err := skipBOM(br); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	first, _ := br.Peek(br.Size()) // whatever there is; a short read is fine
+	var in io.Reader = br
+	if crOnly(first) {
+		in = bufio.NewReaderSize(crReader{br}, br.Size())
+	}
+	cr := csv.NewReader(in)
+	cr.Comma = sniffDelimiter(first)
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+
+	fields, err := cr.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s: empty file", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	line, _ := cr.FieldPos(0)
+	imp, headerIsData, err := choose(opt, fields)
+	if err != nil {
+		return nil, Problem{File: name, Line: line, Msg: err.Error()}
+	}
+
+	d := newDecoder(name, opt, imp)
+	d.size = size
+	if headerIsData {
+		if err := d.row(fields, line); err != nil {
+			return nil, err
+		}
+	}
+	if size > 0 && size < pipelineMin {
+		free := make(chan *batch, 1)
+		scan(cr, func(b *batch) bool {
+			err = d.batch(b)
+			free <- b
+			return err == nil
+		}, free)
+	} else {
+		// One goroutine parses CSV while this one decodes: the two take
+		// about the same time.
+		out, free, done := make(chan *batch, 2), make(chan *batch, 4), make(chan struct{})
+		defer close(done)
+		go func() {
+			defer close(out)
+			scan(cr, func(b *batch) bool {
+				select {
+				case out <- b:
+					return true
+				case <-done:
+					return false
+				}
+			}, free)
+		}()
+		for b := range out {
+			if err = d.batch(b); err != nil {
+				break
+			}
+			select {
+			case free <- b:
+			default:
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d.finish(), nil
+}
+
+// pipelineMin is the input size from which reading and decoding run in
+// two goroutines; an input of unknown size is taken to be large.
+const pipelineMin = 256 << 10
+
+// batch carries rows from scan to the decoder.
+type batch struct {
+	fields []string // the fields of the rows, one row after the other
+	rows   []batchRow
+	offset int64 // input offset after the last row
+	err    error // a read error, which ends the input
+}
+
+type batchRow struct {
+	line int    // the row's first line
+	end  int    // the row's fields end at fields[end]
+	msg  string // why the CSV reader refused the row, or ""
+}
+
+const batchRows = 256
+
+// scan reads the rows after the first in batches of batchRows and hands
+// each to emit, until the end of the input, a read error (in the last
+// batch), or emit returns false. It reuses the batches it gets back on free.
+func scan(cr *csv.Reader, emit func(*batch) bool, free <-chan *batch) {
+	b := &batch{}
+	send := func() bool {
+		b.offset = cr.InputOffset()
+		if !emit(b) {
+			return false
+		}
+		select {
+		case b = <-free:
+			b.fields, b.rows, b.err = b.fields[:0], b.rows[:0], nil
+		default:
+			b = &batch{}
+		}
+		return true
+	}
+	for {
+		fields, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				b.err = err
+				break
+			}
+			msg := pe.Err.Error() // with LazyQuotes, only ErrFieldCount happens
+			if errors.Is(pe.Err, csv.ErrFieldCount) {
+				msg = fmt.Sprintf("%d fields where the first line has %d", len(fields), cr.FieldsPerRecord)
+			}
+			b.rows = append(b.rows, batchRow{line: pe.StartLine, end: len(b.fields), msg: msg})
+		} else {
+			line, _ := cr.FieldPos(0)
+			b.fields = append(b.fields, fields...)
+			b.rows = append(b.rows, batchRow{line: line, end: len(b.fields)})
+		}
+		if len(b.rows) == batchRows && !send() {
+			return
+		}
+	}
+	if len(b.rows) > 0 || b.err != nil {
+		send()
+	}
+}
+
+// skipBOM drops a UTF-8 byte-order mark and refuses UTF-16 text.
+func skipBOM(br *bufio.Reader) error {
+	b, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(b, []byte("\xef\xbb\xbf")):
+		_, err := br.Discard(3)
+		return err
+	case bytes.HasPrefix(b, []byte("\xff\xfe")), bytes.HasPrefix(b, []byte("\xfe\xff")):
+		return errors.New("UTF-16 text; save the export as UTF-8 CSV")
+	}
+	return nil
+}
+
+// crOnly reports whether b's first line ends in a lone CR: a file with
+// classic Mac line ends (Excel for Mac's "CSV (Macintosh)"), which
+// encoding/csv would read as one line.
+func crOnly(b []byte) bool {
+	i := bytes.IndexAny(b, "\r\n")
+	return i >= 0 && b[i] == '\r' && (i+1 == len(b) || b[i+1] != '\n')
+}
+
+// crReader turns every CR into LF.
+type crReader struct{ r io.Reader }
+
+func (c crReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i := range p[:n] {
+		if p[i] == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
+}
+
+// sniffDelimiter picks the delimiter from the first line of b: the most
+// frequent of ',', ';' and tab outside double quotes, preferring ',' and
+// then ';' on a tie.
+func sniffDelimiter(b []byte) rune {
+	var comma, semi, tab int
+	quoted := false
+scan:
+	for _, c := range b {
+		if c == '"' {
+			quoted = !quoted
+			continue
+		}
+		if quoted {
+			continue
+		}
+		switch c {
+		case '\n', '\r':
+			break scan
+		case ',':
+			comma++
+		case ';':
+			semi++
+		case '\t':
+			tab++
+		}
+	}
+	switch {
+	case comma >= semi && comma >= tab:
+		return ','
+	case semi >= tab:
+		return ';'
+	}
+	return '\t'
+}
+
+// decoder turns data rows into the Export.
+type decoder struct {
+	name   string
+	strict bool
+	imp    importer
+	exp    Export
+	rows   int // data rows seen, any outcome
+
+	size     int64 // the input's size, or 0
+	presized bool
+
+	wantGlobal   bool
+	wantVRFs     []string
+	vrfs         map[string]vrfEntry // VRF text as picked -> kept name, wanted
+	customers    map[string]string
+	lastCustomer string
+
+	lastPrefixText []byte // the last prefix column text and its parse
+	lastPrefix     netip.Prefix
+	lastPrefixErr  bool
+	lastAdded      netip.Prefix // the last prefix put in prefixes
+	prefixes       map[netip.Prefix]struct{}
+
+	v raw
+}
+
+type vrfEntry struct {
+	name string
+	want bool
+}
+
+func newDecoder(name string, opt Options, imp importer) *decoder {
+	d := &decoder{
+		name:      name,
+		strict:    opt.Strict,
+		imp:       imp,
+		exp:       Export{Format: imp.format()},
+		vrfs:      map[string]vrfEntry{},
+		customers: map[string]string{},
+		prefixes:  map[netip.Prefix]struct{}{},
+	}
+	if len(opt.VRFs) == 0 {
+		d.wantGlobal = true
+	}
+	for _, v := range opt.VRFs {
+		v = strings.TrimSpace(v)
+		if v == "" || strings.EqualFold(v, "global") {
+			d.wantGlobal = true
+			continue
+		}
+		d.wantVRFs = append(d.wantVRFs, v)
+	}
+	return d
+}
+
+// batch decodes the rows of b. A non-nil error ends the read.
+func (d *decoder) batch(b *batch) error {
+	start := 0
+	for _, r := range b.rows {
+		var err error
+		if r.msg != "" {
+			err = d.malformed(r.line, r.msg)
+		} else {
+			err = d.row(b.fields[start:r.end], r.line)
+		}
+		if err != nil {
+			return err
+		}
+		start = r.end
+	}
+	if b.err != nil {
+		return fmt.Errorf("%s: %w", d.name, b.err)
+	}
+	if !d.presized && d.rows >= sizeAfter && d.size > 0 {
+		d.presize(d.size, b.offset)
+	}
+	return nil
+}
+
+// row decodes one data row. A non-nil error ends the read.
+func (d *decoder) row(fields []string, line int) error {
+	d.rows++
+	if allEmpty(fields) {
+		return nil
+	}
+	v := &d.v
+	d.imp.pick(fields, v)
+	vrf, want := d.vrf(v.vrf)
+	if !want {
+		d.exp.Skipped++
+		return nil
+	}
+	addr, prefix, err := d.imp.addr(v.addr)
+	if err != nil {
+		return d.malformed(line, err.Error())
+	}
+	st, err := d.imp.status(v.status)
+	if err != nil {
+		return d.malformed(line, err.Error())
+	}
+	rec := Record{Addr: addr, Status: st, VRF: vrf, Line: line, Customer: d.customer(v.customer)}
+	if v.prefix != "" {
+		if p, ok := d.prefix(v.prefix, addr, line); ok {
+			prefix = p
+		}
+	}
+	if prefix.IsValid() {
+		rec.Prefix = prefix
+		if prefix != d.lastAdded {
+			d.prefixes[prefix] = struct{}{}
+			d.lastAdded = prefix
+		}
+	}
+	if v.host != "" {
+		rec.Hostname = d.hostname(v.host, line)
+	}
+	d.exp.Records = append(d.exp.Records, rec)
+	return nil
+}
+
+func allEmpty(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// malformed reports a row that is skipped, or with Strict the fatal error.
+func (d *decoder) malformed(line int, msg string) error {
+	p := Problem{File: d.name, Line: line, Msg: msg}
+	if d.strict {
+		return p
+	}
+	p.Msg += "; row skipped"
+	d.exp.Problems = append(d.exp.Problems, p)
+	return nil
+}
+
+func (d *decoder) warn(line int, msg string) {
+	d.exp.Problems = append(d.exp.Problems, Problem{File: d.name, Line: line, Msg: msg})
+}
+
+// vrf returns the shared copy of a VRF name and whether its rows are kept.
+func (d *decoder) vrf(s string) (string, bool) {
+	if s == "" {
+		return "", d.wantGlobal
+	}
+	if e, ok := d.vrfs[s]; ok {
+		return e.name, e.want
+	}
+	e := vrfEntry{name: strings.Clone(s)}
+	for _, w := range d.wantVRFs {
+		if strings.EqualFold(w, s) {
+			e.want = true
+			break
+		}
+	}
+	if len(d.vrfs) < internLimit {
+		d.vrfs[e.name] = e
+	}
+	return e.name, e.want
+}
+
+// customer returns a shared copy of s, so that a million rows of a few
+// thousand customers hold a few thousand strings.
+func (d *decoder) customer(s string) string {
+	if s == "" {
+		return ""
+	}
+	if s == d.lastCustomer {
+		return d.lastCustomer
+	}
+	c, ok := d.customers[s]
+	if !ok {
+		c = strings.Clone(s)
+		if len(d.customers) < internLimit {
+			d.customers[c] = c
+		}
+	}
+	d.lastCustomer = c
+	return c
+}
+
+// prefix parses a prefix column that should contain addr. Rows come
+// grouped by subnet, so the last parse is kept.
+func (d *decoder) prefix(s string, addr netip.Addr, line int) (netip.Prefix, bool) {
+	if s != string(d.lastPrefixText) {
+		p, err := netip.ParsePrefix(s)
+		d.lastPrefixText = append(d.lastPrefixText[:0], s...)
+		d.lastPrefix, d.lastPrefixErr = unmapPrefix(p).Masked(), err != nil
+	}
+	switch {
+	case d.lastPrefixErr:
+		d.warn(line, fmt.Sprintf("bad prefix %q ignored", s))
+		return netip.Prefix{}, false
+	case !d.lastPrefix.Contains(addr):
+		d.warn(line, fmt.Sprintf("prefix %s does not contain %s; prefix ignored", d.lastPrefix, addr))
+		return netip.Prefix{}, false
+	}
+	return d.lastPrefix, true
+}
+
+// hostname checks s and returns it in canonical form, or "" with a warning.
+func (d *decoder) hostname(s string, line int) string {
+	if err := rdns.CheckHostname(s); err != nil {
+		d.warn(line, fmt.Sprintf("host name %q ignored: %v", s, err))
+		return ""
+	}
+	if strings.IndexByte(strings.TrimSuffix(s, "."), '.') < 0 {
+		d.warn(line, fmt.Sprintf("host name %q ignored: it has no domain", s))
+		return ""
+	}
+	return canonicalHostname(s)
+}
+
+// canonicalHostname is rdns.CanonicalHostname for a name that passed
+// rdns.CheckHostname (so ASCII), in one allocation that shares no memory
+// with s: s points into a CSV row, which must not be kept alive.
+func canonicalHostname(s string) string {
+	dot := s[len(s)-1] != '.'
+	upper := false
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			upper = true
+			break
+		}
+	}
+	switch {
+	case !upper && dot:
+		return s + "."
+	case !upper:
+		return strings.Clone(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 1)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	if dot {
+		b.WriteByte('.')
+	}
+	return b.String()
+}
+
+// presize grows the record slice once, to what the rest of the input will
+// need at the rate seen so far, so that a large file is not copied over and
+// over as the slice grows.
+func (d *decoder) presize(size, offset int64) {
+	d.presized = true
+	if offset <= 0 || size <= offset {
+		return
+	}
+	n := len(d.exp.Records)
+	est := int(float64(n)*float64(size)/float64(offset)*1.02) + 64
+	if est > cap(d.exp.Records) {
+		d.exp.Records = slices.Grow(d.exp.Records, est-n)
+	}
+}
+
+// finish returns the Export, in memory of its own: the decoder, with its
+// maps and the last row, is left to the garbage collector.
+func (d *decoder) finish() *Export {
+	e := new(Export)
+	*e = d.exp
+	if n := len(e.Records); cap(e.Records)-n > n/8+1024 {
+		e.Records = slices.Clone(e.Records)
+	}
+	if len(d.prefixes) > 0 {
+		e.Prefixes = make([]netip.Prefix, 0, len(d.prefixes))
+		for p := range d.prefixes {
+			e.Prefixes = append(e.Prefixes, p)
+		}
+		slices.SortFunc(e.Prefixes, netip.Prefix.Compare)
+	}
+	return e
+}
+
+// parseAddr parses an address, with a prefix length when withLen allows it
+// (which then gives the containing prefix). Zones are refused: reverse DNS
+// has none.
+func parseAddr(s string, withLen bool) (netip.Addr, netip.Prefix, error) {
+	if s == "" {
+		return netip.Addr{}, netip.Prefix{}, errors.New("empty address")
+	}
+	if strings.IndexByte(s, '/') >= 0 {
+		if !withLen {
+			return netip.Addr{}, netip.Prefix{}, fmt.Errorf("address %q has a prefix length", s)
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Addr{}, netip.Prefix{}, fmt.Errorf("bad address %q", s)
+		}
+		addr, prefix := p.Addr().Unmap(), unmapPrefix(p).Masked()
+		if !prefix.Contains(addr) { // an IPv4-mapped address with a length under /96
+			prefix = netip.Prefix{}
+		}
+		return addr, prefix, nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, netip.Prefix{}, fmt.Errorf("bad address %q", s)
+	}
+	if a.Zone() != "" {
+		return netip.Addr{}, netip.Prefix{}, fmt.Errorf("address %q has a zone", s)
+	}
+	return a.Unmap(), netip.Prefix{}, nil
+}
+
+// unmapPrefix turns an IPv4-mapped IPv6 prefix of /96 or longer into the
+// IPv4 prefix it maps.
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+	}
+	return p
+}
