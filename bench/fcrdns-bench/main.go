@@ -304,6 +304,7 @@ func run(args []string) error {
 	st := r.Stats()
 	fmt.Printf("rdnsctl: %.0f q/s (best pass %.0f), %.0f checks/s, %d queries, %d timeouts, %.1fs, %.1f µs CPU/query; heap %d MiB; last pass %+v\n",
 		float64(st.Sent)/el, best, float64(checks)/el, st.Sent, st.Timeouts, el, cpuMicros()/float64(st.Sent), ms1.HeapInuse>>20, sum)
-	fmt.Printf("writes %d reads %d readmsgs %d\n", resolver.DbgWrites.Load(), resolver.DbgReads.Load(), resolver.DbgReadMsgs.Load())
+	fmt.Printf("writes %d reads %d readmsgs %d mallocs/check %.1f GCs %d\n", resolver.DbgWrites.Load(), resolver.DbgReads.Load(), resolver.DbgReadMsgs.Load(),
+		float64(ms1.Mallocs-ms0.Mallocs)/float64(checks), ms1.NumGC-ms0.NumGC)
 	return nil
 }

@@ -1,0 +1,214 @@
+package cmd
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rdnsctl/rdnsctl/audit"
+	"github.com/rdnsctl/rdnsctl/report"
+)
+
+func init() { extraCommands = append(extraCommands, (*App).newAuditCmd) }
+
+func (a *App) newAuditCmd() *cobra.Command {
+	var (
+		f               changeFlags
+		prefixes        []string
+		failOn          []string
+		fix             bool
+		stale           string
+		validateForward bool
+		rf              resolverFlags
+	)
+	c := &cobra.Command{
+		Use:   "audit [--ipam FILE] [--zones DIR] [--prefix CIDR...]",
+		Short: "Compare IPAM with the zones: missing, stale, mismatched, duplicate, invalid PTRs",
+		Long: `Compare the IPAM export (the truth) with the PTRs the zones publish. Findings, one
+per address (or record), each with the PTR's zone, file and line:
+
+  missing              in use in IPAM (active, reserved, dhcp), no PTR
+  mismatch             IPAM has a host name and the PTR names something else
+  stale                free or deprecated in IPAM, or absent from it inside a
+                       prefix IPAM manages, and the PTR is a custom name (not a
+                       default template's): the former customer's name
+  duplicate            more than one PTR for one address (in one zone, or in both
+                       a parent and an RFC 2317 child)
+  invalid              the PTR target is not a host name, or lost its final dot
+  unmanaged            in use in IPAM, and no loaded zone covers it
+  orphan               a PTR outside every prefix IPAM knows (when the export
+                       names prefixes, or --prefix is given)
+  default-on-assigned  (info) assigned to a customer, no name in IPAM, still the
+                       default PTR
+  delegated            (info) inside an RFC 2317 delegation whose child zone is
+                       not loaded
+
+Host names compare case-insensitively, final dot ignored. --fix turns the fixable
+findings into a change set, previewed and applied (--write) like the bulk commands:
+missing gets IPAM's name or the default; stale is reset to the default (--stale
+delete deletes it); mismatch gets IPAM's name (with --validate-forward only where
+that name resolves back to the address); duplicate keeps the PTR IPAM names, else
+the custom one. Invalid PTRs are reported, never guessed.
+
+Exit 1 when a finding of a category in --fail-on (default: every category but the
+info ones) is found.
+` + exitStatusHelp,
+		Example: `  rdnsctl audit --ipam netbox.csv --zones zones/
+  rdnsctl audit --config examples/rdnsctl.yaml -o json > audit.json
+  rdnsctl audit --fail-on missing,invalid          # CI: fail only on these
+  rdnsctl audit --fix                              # preview the fixes
+  rdnsctl audit --fix --write --ticket OPS-1234    # apply them`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fail := map[audit.Category]bool{}
+			if len(failOn) == 0 {
+				for _, cat := range audit.Categories {
+					fail[cat] = !cat.Info()
+				}
+			}
+			for _, s := range failOn {
+				for _, part := range strings.Split(s, ",") {
+					if strings.TrimSpace(part) == "" {
+						continue
+					}
+					if part == "all" {
+						for _, cat := range audit.Categories {
+							fail[cat] = true
+						}
+						continue
+					}
+					cat, err := audit.ParseCategory(part)
+					if err != nil {
+						return usageErrorf("--fail-on: %v", err)
+					}
+					fail[cat] = true
+				}
+			}
+			if stale != "reset" && stale != "delete" {
+				return usageErrorf("--stale %q: want reset or delete", stale)
+			}
+			var only []netip.Prefix
+			if len(prefixes) > 0 {
+				var err error
+				if only, err = parseBlocks(prefixes); err != nil {
+					return err
+				}
+			}
+			if f.write && !fix {
+				return usageErrorf("--write goes with --fix")
+			}
+			unlock, err := a.beginWrite(&f)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			exp, err := a.loadIPAM()
+			if err != nil {
+				return err
+			}
+			s, err := a.loadZones()
+			if err != nil {
+				return err
+			}
+			bar := a.progress(-1, "audit")
+			res := audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Prefixes: only, Progress: bar})
+			bar.Finish()
+			if fix {
+				fo := audit.FixOptions{StaleDelete: stale == "delete"}
+				if validateForward {
+					r, err := a.newResolver(&rf)
+					if err != nil {
+						return err
+					}
+					defer r.Close()
+					fo.Validate = a.validator(c.Context(), r)
+				}
+				cs, skipped := audit.Fix(res.Findings, fo)
+				for _, sk := range skipped {
+					a.warn(fmt.Sprintf("%s: not fixed: %s", sk.Finding.Addr, sk.Reason))
+				}
+				return a.runPlan(s, cs, 0, &f)
+			}
+			if err := a.renderAudit(res); err != nil {
+				return err
+			}
+			for _, x := range res.Findings {
+				if fail[x.Category] {
+					return errFindings
+				}
+			}
+			return nil
+		},
+	}
+	fl := c.Flags()
+	fl.StringSliceVar(&prefixes, "prefix", nil, "audit only these blocks; they also count as prefixes IPAM manages (repeatable)")
+	fl.StringSliceVar(&failOn, "fail-on", nil, "categories that make the exit status 1 (comma-separated, or all)")
+	fl.BoolVar(&fix, "fix", false, "plan the fixes of the fixable findings (apply with --write)")
+	fl.StringVar(&stale, "stale", "reset", "what --fix does to stale PTRs: reset (to the default) or delete")
+	fl.BoolVar(&validateForward, "validate-forward", false, "with --fix: set IPAM's name on a mismatch only where it resolves back to the address")
+	a.addChangeFlags(c, &f)
+	a.addResolverFlags(c, &rf)
+	return c
+}
+
+type auditReport struct {
+	Findings []audit.Finding `json:"findings"`
+	Summary  map[string]int  `json:"summary"`
+}
+
+func (a *App) renderAudit(res *audit.Result) error {
+	out := auditReport{Findings: res.Findings, Summary: res.Summary()}
+	if out.Findings == nil {
+		out.Findings = []audit.Finding{}
+	}
+	rows := report.Rows{Header: []string{"category", "ip", "ptr", "expected", "customer", "zone", "file", "line", "reason"}}
+	for _, x := range res.Findings {
+		line := ""
+		if x.Line > 0 {
+			line = itoa(x.Line)
+		}
+		rows.Add(string(x.Category), x.Addr.String(), x.PTR, x.Expected, x.Customer, x.Zone, x.File, line, x.Reason)
+	}
+	if a.cfg.Output == "table" {
+		counts := report.Rows{Header: []string{"category", "findings"}}
+		for _, cat := range audit.Categories {
+			if n := out.Summary[string(cat)]; n > 0 {
+				counts.Add(string(cat), itoa(n))
+			}
+		}
+		byPrefix := map[string]int{}
+		for _, x := range res.Findings {
+			bits := 24
+			if !x.Addr.Is4() {
+				bits = 48
+			}
+			p, _ := x.Addr.Prefix(bits)
+			byPrefix[p.String()]++
+		}
+		keys := make([]string, 0, len(byPrefix))
+		for k := range byPrefix {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(x, y string) int {
+			return netip.MustParsePrefix(x).Addr().Compare(netip.MustParsePrefix(y).Addr())
+		})
+		pr := report.Rows{Header: []string{"prefix", "findings"}}
+		for _, k := range keys {
+			pr.Add(k, itoa(byPrefix[k]))
+		}
+		fmt.Fprintf(a.IO.Out, "%d addresses checked, %d findings\n\n", res.Checked, len(res.Findings))
+		if len(res.Findings) == 0 {
+			return nil
+		}
+		for _, t := range []report.Rows{counts, pr} {
+			if err := report.WriteTable(a.IO.Out, t, a.IO.OutTTY); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.IO.Out)
+		}
+	}
+	return a.render(out, rows)
+}

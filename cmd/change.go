@@ -1,0 +1,176 @@
+package cmd
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rdnsctl/rdnsctl/plan"
+	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/report"
+	"github.com/rdnsctl/rdnsctl/zoneset"
+)
+
+// changeFlags are the flags every changing verb shares.
+type changeFlags struct {
+	write           bool
+	showDiff        bool
+	diffFile        string
+	maxChange       float64
+	force           bool
+	expectNoChanges bool
+	ticket          string
+	operator        string
+	lockTimeout     string
+}
+
+const changeHelp = `
+Without --write nothing is written: the command prints the plan (a summary, the
+changes, and with --show-diff or --diff FILE the unified diff of every zone file
+that would change). With --write the plan is applied: all zones or none, SOA
+serials bumped once per zone, each file written atomically, every change appended
+to the change journal. Running the same command again changes nothing.`
+
+func (a *App) addChangeFlags(c *cobra.Command, f *changeFlags) {
+	fl := c.Flags()
+	fl.BoolVar(&f.write, "write", false, "apply the plan (default: preview only)")
+	fl.BoolVar(&f.showDiff, "show-diff", false, "print the unified diff of every zone file that would change on stdout")
+	fl.StringVar(&f.diffFile, "diff", "", "write the unified diff to FILE")
+	fl.Float64Var(&f.maxChange, "max-change", 30, "refuse a plan that deletes or replaces more than this percentage of the PTRs of a zone holding 10 or more")
+	fl.BoolVar(&f.force, "force", false, "apply a plan over --max-change")
+	fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit 1 when the plan is not empty (for CI: assert the zones already match policy)")
+	fl.StringVar(&f.ticket, "ticket", "", "ticket ID recorded in the change journal")
+	fl.StringVar(&f.operator, "operator", "", "operator recorded in the change journal (default $SUDO_USER, else $USER)")
+	fl.StringVar(&f.lockTimeout, "lock-timeout", "30s", "how long to wait for another writer's lock on the zones")
+}
+
+// planTemplate is the zone template for new zones, from the config.
+func (a *App) planTemplate() *plan.ZoneTemplate {
+	t := a.cfg.ZoneTemplate
+	if !t.IsSet() {
+		return nil
+	}
+	return &plan.ZoneTemplate{TTL: t.TTL, MName: t.MName, RName: t.RName, Refresh: t.Refresh, Retry: t.Retry,
+		Expire: t.Expire, Minimum: t.Minimum, NS: t.NS}
+}
+
+// changeReport is the JSON contract of every changing verb.
+type changeReport struct {
+	Changes []rdns.Change `json:"changes"`
+	Summary changeSummary `json:"summary"`
+}
+
+type changeSummary struct {
+	rdns.Summary
+	Files   int  `json:"files"`
+	Written bool `json:"written"`
+}
+
+// runPlan is the one path from change set to preview or write.
+func (a *App) runPlan(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *changeFlags, retire ...string) error {
+	cs.Sort()
+	if !f.force && f.maxChange > 0 {
+		if err := plan.Guard(s, cs, f.maxChange/100, 10); err != nil {
+			return &usageError{err}
+		}
+	}
+	p, err := plan.Build(s, cs, plan.Options{Now: a.Now(), Template: a.planTemplate()}, retire...)
+	if err != nil {
+		return err
+	}
+	sum := changeSummary{Summary: cs.Summarize(), Files: len(p.Files)}
+	sum.Unchanged = unchanged
+	if f.diffFile != "" || f.showDiff {
+		var buf bytes.Buffer
+		for _, fl := range p.Files {
+			old, name := "a/"+fl.Path, "b/"+fl.Path
+			if fl.Created {
+				old = "/dev/null"
+			}
+			if fl.Retired {
+				name = "b/" + fl.Path + ".retired"
+			}
+			if err := report.UnifiedDiff(&buf, old, name, fl.Old, fl.New); err != nil {
+				return err
+			}
+		}
+		if f.diffFile != "" {
+			if err := os.WriteFile(f.diffFile, buf.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
+		if f.showDiff && a.cfg.Output == "table" {
+			if _, err := a.IO.Out.Write(buf.Bytes()); err != nil {
+				return err
+			}
+		}
+	}
+	if f.write && !p.Empty() {
+		if err := a.applyPlan(s, p, f); err != nil {
+			return err
+		}
+		sum.Written = true
+	}
+	if err := a.renderChanges(cs, sum, f.showDiff); err != nil {
+		return err
+	}
+	switch {
+	case p.Empty():
+		a.info("no changes: the zones already match")
+	case sum.Written:
+		a.info("wrote %d file(s) in %d zone(s): %d added, %d replaced, %d deleted", len(p.Files), sum.Zones, sum.Added, sum.Replaced, sum.Deleted)
+	default:
+		a.info("plan: %d zone(s), %d file(s): %d added, %d replaced, %d deleted, %d unchanged. Nothing written; run again with --write to apply.",
+			sum.Zones, len(p.Files), sum.Added, sum.Replaced, sum.Deleted, sum.Unchanged)
+	}
+	if f.expectNoChanges && !p.Empty() && !sum.Written {
+		return errFindings
+	}
+	return nil
+}
+
+func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool) error {
+	out := changeReport{Changes: cs.Changes, Summary: sum}
+	if out.Changes == nil {
+		out.Changes = []rdns.Change{}
+	}
+	if diffShown && a.cfg.Output == "table" {
+		return nil // the diff was the output
+	}
+	rows := report.Rows{Header: []string{"action", "ip", "type", "name", "old", "new", "zone", "file"}}
+	for _, c := range cs.Changes {
+		ip := ""
+		if c.Addr.IsValid() {
+			ip = c.Addr.String()
+		}
+		rows.Add(string(c.Action), ip, c.Type, c.Name, c.Old, c.New, c.Zone, c.File)
+	}
+	return a.render(out, rows)
+}
+
+// firstZoneDir is where new zone files go: the first configured zones
+// directory (or the directory of the first zone file).
+func (a *App) firstZoneDir() string {
+	for _, z := range a.cfg.Zones {
+		if st, err := os.Stat(z.Path); err == nil && st.IsDir() {
+			return z.Path
+		}
+	}
+	if len(a.cfg.Zones) > 0 {
+		return filepath.Dir(a.cfg.Zones[0].Path)
+	}
+	return "."
+}
+
+// newZoneFile names the file of a new zone: ORIGIN.zone in the first zones
+// directory ("/" of classless labels written as "-").
+func (a *App) newZoneFile(origin string) string {
+	name := origin[:len(origin)-1]
+	name = string(bytes.ReplaceAll([]byte(name), []byte("/"), []byte("-")))
+	return filepath.Join(a.firstZoneDir(), name+".zone")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

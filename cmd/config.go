@@ -1,0 +1,241 @@
+package cmd
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/viper"
+
+	"github.com/rdnsctl/rdnsctl/ipam"
+	"github.com/rdnsctl/rdnsctl/rdns"
+)
+
+// Config is everything rdnsctl reads from its config file, RDNSCTL_*
+// variables and global flags. Nothing but this file reads viper.
+type Config struct {
+	File           string
+	Zones          []ZoneSpec
+	IPAM           string
+	IPAMFormat     string
+	IPAMColumns    ipam.Columns
+	VRFs           []string
+	Output         string
+	Quiet          bool
+	NoProgress     bool
+	Strict         bool
+	ClasslessStyle rdns.Style
+	Defaults       rdns.Defaults
+	ZoneTemplate   ZoneTemplate
+	Journal        string
+	Operator       string
+	Deprovision    string
+	Notify         string
+	Resolvers      []string
+}
+
+// ZoneSpec is one --zones entry (a directory or a file) or a config entry
+// {origin, file} naming a zone file's origin as named.conf would.
+type ZoneSpec struct {
+	Path   string
+	Origin string
+}
+
+// ZoneTemplate is the SOA and NS a new zone file is made with.
+type ZoneTemplate struct {
+	TTL     uint32
+	MName   string
+	RName   string
+	Refresh uint32
+	Retry   uint32
+	Expire  uint32
+	Minimum uint32
+	NS      []string
+}
+
+// IsSet says whether the template names at least a primary and one NS.
+func (t ZoneTemplate) IsSet() bool { return t.MName != "" && len(t.NS) > 0 }
+
+type rawConfig struct {
+	IPAMFormat     string       `mapstructure:"ipam_format"`
+	IPAMColumns    ipam.Columns `mapstructure:"ipam_columns"`
+	VRFs           []string     `mapstructure:"vrfs"`
+	ClasslessStyle string       `mapstructure:"classless_style"`
+	Defaults       []struct {
+		Prefix   string `mapstructure:"prefix"`
+		Template string `mapstructure:"template"`
+		Name     string `mapstructure:"name"`
+	} `mapstructure:"defaults"`
+	ZoneTemplate struct {
+		TTL     uint32   `mapstructure:"ttl"`
+		Primary string   `mapstructure:"primary"`
+		Contact string   `mapstructure:"contact"`
+		Refresh uint32   `mapstructure:"refresh"`
+		Retry   uint32   `mapstructure:"retry"`
+		Expire  uint32   `mapstructure:"expire"`
+		Minimum uint32   `mapstructure:"minimum"`
+		NS      []string `mapstructure:"ns"`
+	} `mapstructure:"zone_template"`
+	Journal     string   `mapstructure:"journal"`
+	Operator    string   `mapstructure:"operator"`
+	Deprovision string   `mapstructure:"deprovision"`
+	Notify      string   `mapstructure:"notify"`
+	Resolvers   []string `mapstructure:"resolvers"`
+}
+
+// loadConfig reads the config file (explicit, or the first of
+// ./rdnsctl.yaml and $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml that exists) into
+// v, which already has the flags bound, and decodes it.
+// overridden says whether a key was set by a flag or the environment (whose
+// paths are relative to the working directory, not to the config file).
+func loadConfig(v *viper.Viper, explicit string, overridden func(key string) bool) (*Config, error) {
+	file := explicit
+	if file == "" {
+		for _, cand := range defaultConfigFiles() {
+			if _, err := os.Stat(cand); err == nil {
+				file = cand
+				break
+			}
+		}
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, usageErrorf("config %s: %v", file, err)
+		}
+	}
+	var raw rawConfig
+	if err := v.Unmarshal(&raw); err != nil {
+		return nil, usageErrorf("config %s: %v", file, err)
+	}
+	base := "."
+	if file != "" {
+		base = filepath.Dir(file)
+	}
+	c := &Config{
+		File:        file,
+		IPAMFormat:  v.GetString("ipam_format"),
+		IPAMColumns: raw.IPAMColumns,
+		VRFs:        raw.VRFs,
+		Output:      strings.ToLower(v.GetString("output")),
+		Quiet:       v.GetBool("quiet"),
+		NoProgress:  v.GetBool("no_progress"),
+		Strict:      v.GetBool("strict"),
+		Journal:     raw.Journal,
+		Operator:    raw.Operator,
+		Deprovision: raw.Deprovision,
+		Notify:      raw.Notify,
+		Resolvers:   raw.Resolvers,
+	}
+	switch c.Output {
+	case "", "table":
+		c.Output = "table"
+	case "json", "csv":
+	default:
+		return nil, usageErrorf("--output %q: want table, json or csv", c.Output)
+	}
+	var err error
+	if c.ClasslessStyle, err = rdns.ParseStyle(raw.ClasslessStyle); err != nil {
+		return nil, usageErrorf("config classless_style: %v", err)
+	}
+	// Paths from flags and the environment are relative to the working
+	// directory; paths in the config file to the file's directory.
+	fromFile := func(key string) bool { return file != "" && v.InConfig(key) && !overridden(key) }
+	c.IPAM = v.GetString("ipam")
+	if fromFile("ipam") {
+		c.IPAM = resolvePath(base, c.IPAM)
+	}
+	if c.Zones, err = decodeZones(v.Get("zones"), base, fromFile("zones")); err != nil {
+		return nil, err
+	}
+	if c.Journal != "" {
+		c.Journal = resolvePath(base, c.Journal)
+	}
+	for i, d := range raw.Defaults {
+		p, err := netip.ParsePrefix(d.Prefix)
+		if err != nil {
+			return nil, usageErrorf("config defaults[%d]: prefix: %v", i, err)
+		}
+		t, err := rdns.ParseTemplate(d.Template)
+		if err != nil {
+			return nil, usageErrorf("config defaults[%d]: %v", i, err)
+		}
+		c.Defaults = append(c.Defaults, rdns.Default{Prefix: p.Masked(), Template: t, Name: d.Name})
+	}
+	zt := raw.ZoneTemplate
+	c.ZoneTemplate = ZoneTemplate{TTL: zt.TTL, MName: rdns.CanonicalHostname(zt.Primary), RName: rdns.CanonicalHostname(zt.Contact),
+		Refresh: zt.Refresh, Retry: zt.Retry, Expire: zt.Expire, Minimum: zt.Minimum}
+	for _, ns := range zt.NS {
+		c.ZoneTemplate.NS = append(c.ZoneTemplate.NS, rdns.CanonicalHostname(ns))
+	}
+	return c, nil
+}
+
+func defaultConfigFiles() []string {
+	files := []string{"rdnsctl.yaml"}
+	if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
+		files = append(files, filepath.Join(x, "rdnsctl", "rdnsctl.yaml"))
+	} else if h, err := os.UserHomeDir(); err == nil {
+		files = append(files, filepath.Join(h, ".config", "rdnsctl", "rdnsctl.yaml"))
+	}
+	return files
+}
+
+func resolvePath(base, p string) string {
+	if p == "" || p == "-" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}
+
+// decodeZones reads the zones key: a list of paths (flags, environment, or
+// config) or, in the config file, of {origin, file} maps.
+func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, error) {
+	var out []ZoneSpec
+	add := func(path, origin string) {
+		if rel {
+			path = resolvePath(base, path)
+		}
+		out = append(out, ZoneSpec{Path: path, Origin: origin})
+	}
+	switch z := raw.(type) {
+	case nil:
+	case string:
+		for _, p := range splitList(z) {
+			add(p, "")
+		}
+	case []string:
+		for _, p := range z {
+			for _, q := range splitList(p) {
+				add(q, "")
+			}
+		}
+	case []any:
+		for i, item := range z {
+			switch it := item.(type) {
+			case string:
+				add(it, "")
+			case map[string]any:
+				file, _ := it["file"].(string)
+				origin, _ := it["origin"].(string)
+				if file == "" {
+					return nil, usageErrorf("config zones[%d]: no file", i)
+				}
+				add(file, origin)
+			default:
+				return nil, usageErrorf("config zones[%d]: want a path or {origin, file}", i)
+			}
+		}
+	default:
+		return nil, usageErrorf("config zones: want a list")
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+}
+
+func (c *Config) String() string { return fmt.Sprintf("config %q", c.File) }

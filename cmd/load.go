@@ -1,0 +1,80 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/rdnsctl/rdnsctl/ipam"
+	"github.com/rdnsctl/rdnsctl/zoneset"
+)
+
+// loadZones loads the zones named by --zones / the config. Malformed lines
+// are reported on stderr and skipped (fatal with --strict).
+func (a *App) loadZones() (*zoneset.Set, error) {
+	if len(a.cfg.Zones) == 0 {
+		return nil, usageErrorf("no zones: pass --zones DIR|FILE or set zones: in the config")
+	}
+	specs := make([]zoneset.Spec, len(a.cfg.Zones))
+	for i, z := range a.cfg.Zones {
+		specs[i] = zoneset.Spec{Path: z.Path, Origin: z.Origin}
+	}
+	bar := a.progress(-1, "loading zones")
+	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, Progress: bar})
+	bar.Finish()
+	if err != nil {
+		return nil, inputError(err)
+	}
+	a.warnAll(s.Problems)
+	return s, nil
+}
+
+// loadIPAM reads --ipam.
+func (a *App) loadIPAM() (*ipam.Export, error) {
+	if a.cfg.IPAM == "" {
+		return nil, usageErrorf("no IPAM export: pass --ipam FILE or set ipam: in the config")
+	}
+	opt := ipam.Options{Format: ipam.Format(a.cfg.IPAMFormat), Columns: a.cfg.IPAMColumns, VRFs: a.cfg.VRFs, Strict: a.cfg.Strict}
+	var (
+		exp *ipam.Export
+		err error
+	)
+	if a.cfg.IPAM == "-" {
+		exp, err = ipam.Read(a.IO.In, "stdin", opt)
+	} else {
+		exp, err = ipam.ReadFile(a.cfg.IPAM, opt)
+	}
+	if err != nil {
+		return nil, inputError(err)
+	}
+	for _, p := range exp.Problems {
+		a.warn(p)
+	}
+	return exp, nil
+}
+
+const maxWarnings = 50
+
+// warnAll prints problems on stderr, at most maxWarnings of them.
+func (a *App) warnAll(errs []error) {
+	for i, e := range errs {
+		if i == maxWarnings {
+			fmt.Fprintf(a.IO.ErrOut, "warning: ... and %d more\n", len(errs)-maxWarnings)
+			return
+		}
+		a.warn(e)
+	}
+}
+
+func (a *App) warn(e any) {
+	if a.cfg != nil && a.cfg.Quiet {
+		return
+	}
+	fmt.Fprintf(a.IO.ErrOut, "warning: %v\n", e)
+}
+
+// info prints a summary line on stderr unless --quiet.
+func (a *App) info(format string, args ...any) {
+	if a.cfg != nil && a.cfg.Quiet {
+		return
+	}
+	fmt.Fprintf(a.IO.ErrOut, format+"\n", args...)
+}

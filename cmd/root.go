@@ -1,0 +1,167 @@
+// Package cmd is rdnsctl's command line: cobra commands wired to viper, one
+// file per verb. Each verb turns flags into typed options, calls the domain
+// packages, and hands the result to report; exit codes are decided in exit.go.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Version is set at build time with -ldflags "-X github.com/rdnsctl/rdnsctl/cmd.Version=…".
+var Version = "dev"
+
+// App is the state one invocation shares between its commands: streams,
+// configuration and the clock. Tests build one with buffers.
+type App struct {
+	IO  *IOStreams
+	Now func() time.Time
+	// Args is the command line, recorded in the change journal.
+	Args []string
+
+	v          *viper.Viper
+	configFile string
+	cfg        *Config
+	root       *cobra.Command
+}
+
+// Main runs rdnsctl with the process's arguments and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	app := &App{IO: System(), Now: time.Now, Args: os.Args}
+	return app.Run(ctx, os.Args[1:])
+}
+
+// Run executes one command line and returns its exit code; errors are
+// printed on ErrOut.
+func (a *App) Run(ctx context.Context, args []string) int {
+	root := a.NewRootCmd()
+	root.SetArgs(args)
+	root.SetIn(a.IO.In)
+	root.SetOut(a.IO.Out)
+	root.SetErr(a.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil && ctx.Err() != nil {
+		err = errInterrupted
+	}
+	code := exitCode(err)
+	var se errSilent
+	if err != nil && !errors.Is(err, errFindings) && !errors.As(err, &se) {
+		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %v\n", err)
+	}
+	return code
+}
+
+// NewRootCmd builds the command tree.
+func (a *App) NewRootCmd() *cobra.Command {
+	a.v = viper.New()
+	root := &cobra.Command{
+		Use:   "rdnsctl",
+		Short: "Keep reverse DNS (PTR records) correct at ISP scale",
+		Long: `rdnsctl reads the truth (IP-assignment exports from IPAM: generic CSV, NetBox,
+phpIPAM) and the reverse zones (BIND zone files), and runs the bulk work on
+PTR records: checks, audits, default PTRs for new blocks, renames, transfers.
+
+Changes are previewed by default and applied only with --write. Zone files are
+patched in place: untouched lines stay byte-identical, the SOA serial is bumped,
+and every file is written atomically.
+
+CONFIGURATION
+  Flags override RDNSCTL_* environment variables (RDNSCTL_ZONES, RDNSCTL_IPAM,
+  RDNSCTL_OUTPUT, ...), which override the config file: --config, else
+  ./rdnsctl.yaml, else $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml. Paths in the config
+  file are relative to the file. See examples/rdnsctl.yaml.
+` + exitStatusHelp,
+		Example: `  rdnsctl zone check --zones examples/zones
+  rdnsctl zones --config examples/rdnsctl.yaml -o json`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return a.loadConfig(c)
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configFile, "config", "", "config file (default ./rdnsctl.yaml, then $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml)")
+	pf.StringSlice("zones", nil, "zone directory or file (repeatable)")
+	pf.String("ipam", "", "IPAM export file (CSV, NetBox or phpIPAM)")
+	pf.String("ipam-format", "auto", "IPAM export format: auto, csv, netbox, phpipam")
+	pf.StringP("output", "o", "table", "output format: table, json, csv")
+	pf.BoolP("quiet", "q", false, "print no progress and no summary on stderr")
+	pf.Bool("no-progress", false, "draw no progress bar")
+	pf.Bool("strict", false, "stop at the first malformed input line instead of skipping it")
+	for _, name := range []string{"zones", "ipam", "ipam-format", "output", "quiet", "no-progress", "strict"} {
+		key := strings.ReplaceAll(name, "-", "_")
+		_ = a.v.BindPFlag(key, pf.Lookup(name))
+	}
+	a.v.SetEnvPrefix("RDNSCTL")
+	a.v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	a.v.AutomaticEnv()
+	a.v.SetDefault("classless_style", "slash")
+
+	root.AddCommand(
+		a.newVersionCmd(),
+		a.newZonesCmd(),
+		a.newZoneCmd(),
+	)
+	for _, add := range extraCommands {
+		root.AddCommand(add(a))
+	}
+	root.CompletionOptions.HiddenDefaultCmd = false
+	a.root = root
+	return root
+}
+
+// extraCommands lets each verb's file register itself (see init in those
+// files), so the root needs no edit when a verb is added.
+var extraCommands []func(*App) *cobra.Command
+
+func (a *App) loadConfig(c *cobra.Command) error {
+	if c.Name() == "version" || c.Name() == "help" || strings.HasPrefix(c.CommandPath(), "rdnsctl completion") {
+		return nil
+	}
+	flags := c.Flags()
+	overridden := func(key string) bool {
+		name := strings.ReplaceAll(key, "_", "-")
+		if f := flags.Lookup(name); f != nil && f.Changed {
+			return true
+		}
+		_, env := os.LookupEnv("RDNSCTL_" + strings.ToUpper(key))
+		return env
+	}
+	cfg, err := loadConfig(a.v, a.configFile, overridden)
+	if err != nil {
+		return err
+	}
+	a.cfg = cfg
+	return nil
+}
+
+// bindFlag binds a verb's own flag to a config key, so that the config file
+// and RDNSCTL_* can set it too.
+func (a *App) bindFlag(f *pflag.Flag, key string) {
+	_ = a.v.BindPFlag(key, f)
+}
+
+func (a *App) newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print rdnsctl's version",
+		Example: "  rdnsctl version",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.IO.Out, "rdnsctl %s\n", Version)
+			return nil
+		},
+	}
+}

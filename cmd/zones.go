@@ -1,0 +1,210 @@
+package cmd
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rdnsctl/rdnsctl/report"
+	"github.com/rdnsctl/rdnsctl/zonecheck"
+	"github.com/rdnsctl/rdnsctl/zoneset"
+)
+
+func (a *App) newZonesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "zones",
+		Short: "List the loaded zones: origin, covered prefix, PTR count, file",
+		Long: `List every zone found under --zones with the block of addresses it covers
+(for reverse zones), how many PTR records it holds, and its file.
+` + exitStatusHelp,
+		Example: `  rdnsctl zones --zones examples/zones
+  rdnsctl zones --config examples/rdnsctl.yaml -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			s, err := a.loadZones()
+			if err != nil {
+				return err
+			}
+			return a.renderZones(s)
+		},
+	}
+}
+
+type zoneRow struct {
+	Origin string `json:"origin"`
+	Prefix string `json:"prefix"`
+	PTRs   int    `json:"ptrs"`
+	File   string `json:"file"`
+}
+
+func (a *App) renderZones(s *zoneset.Set) error {
+	out := struct {
+		Zones []zoneRow `json:"zones"`
+	}{Zones: []zoneRow{}}
+	rows := report.Rows{Header: []string{"origin", "prefix", "ptrs", "file"}}
+	for _, z := range s.Zones {
+		r := zoneRow{Origin: z.Origin, PTRs: z.Count(), File: z.Path}
+		if z.Reverse {
+			r.Prefix = z.Name.Prefix.String()
+		}
+		out.Zones = append(out.Zones, r)
+		rows.Add(r.Origin, r.Prefix, strconv.Itoa(r.PTRs), r.File)
+	}
+	return a.render(out, rows)
+}
+
+// render writes a report in the --output format on stdout.
+func (a *App) render(v any, rows report.Rows) error {
+	return report.Render(a.IO.Out, report.Format(a.cfg.Output), a.IO.OutTTY, v, rows)
+}
+
+func (a *App) newZoneCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "zone",
+		Short: "Work on zone files: check, dump",
+		Example: `  rdnsctl zone check --zones examples/zones
+  rdnsctl zone dump --origin 100.51.198.in-addr.arpa examples/zones/db.198.51.100`,
+	}
+	c.AddCommand(a.newZoneCheckCmd(), a.newZoneDumpCmd())
+	return c
+}
+
+// zonesFromArgs loads the files named on the command line (with --origin
+// when given) or, with none, the configured zones.
+func (a *App) zonesFromArgs(args []string, origin string) (*zoneset.Set, error) {
+	if len(args) > 0 {
+		a.cfg.Zones = a.cfg.Zones[:0]
+		for _, f := range args {
+			a.cfg.Zones = append(a.cfg.Zones, ZoneSpec{Path: f, Origin: origin})
+		}
+	} else if origin != "" {
+		return nil, usageErrorf("--origin needs a FILE argument")
+	}
+	return a.loadZonesQuiet()
+}
+
+// loadZonesQuiet loads zones and leaves the problems to the caller.
+func (a *App) loadZonesQuiet() (*zoneset.Set, error) {
+	if len(a.cfg.Zones) == 0 {
+		return nil, usageErrorf("no zones: pass FILE arguments, --zones DIR|FILE, or set zones: in the config")
+	}
+	specs := make([]zoneset.Spec, len(a.cfg.Zones))
+	for i, z := range a.cfg.Zones {
+		specs[i] = zoneset.Spec{Path: z.Path, Origin: z.Origin}
+	}
+	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict})
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return s, nil
+}
+
+func (a *App) newZoneCheckCmd() *cobra.Command {
+	var origin string
+	c := &cobra.Command{
+		Use:   "check [FILE...]",
+		Short: "Lint zone files, for CI pipelines on zone changes",
+		Long: `Check zone files for the mistakes that break reverse DNS:
+  parse-error           a line that does not parse (BIND would reject the zone)
+  relative-target       a PTR target written without its final dot, so it became
+                        mail.example.com.100.51.198.in-addr.arpa.
+  invalid-hostname      a PTR target that is not a host name (label over 63 octets,
+                        name over 253, '_', '*', an IP literal, empty labels)
+  multiple-ptr          more than one PTR at one owner (mail receivers pick one)
+  out-of-zone           an owner outside the zone's origin
+  bad-owner             a PTR owner that is not an address name of the zone's block
+  no-soa, no-ns         the apex lacks its SOA or NS records
+  generate-overlap      a $GENERATE range and an explicit PTR at the same owner
+  cname-and-other-data  a CNAME beside other records at one owner
+
+Each finding has a file, line, severity and message. Findings of severity error
+make the command exit 1.
+` + exitStatusHelp,
+		Example: `  rdnsctl zone check --zones examples/zones
+  rdnsctl zone check --origin 100.51.198.in-addr.arpa db.198.51.100
+  rdnsctl zone check --zones zones/ -o json | jq '.findings[]'`,
+		RunE: func(c *cobra.Command, args []string) error {
+			s, err := a.zonesFromArgs(args, origin)
+			if err != nil {
+				return err
+			}
+			var findings []zonecheck.Finding
+			for _, p := range s.Problems {
+				findings = append(findings, zonecheck.ParseFinding(p))
+			}
+			findings = append(findings, zonecheck.Check(s)...)
+			zonecheck.Sort(findings)
+			if err := a.renderFindings(s, findings); err != nil {
+				return err
+			}
+			if zonecheck.Errors(findings) > 0 {
+				return errFindings
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&origin, "origin", "", "origin of the FILE arguments (as named-checkzone takes it)")
+	return c
+}
+
+func (a *App) renderFindings(s *zoneset.Set, f []zonecheck.Finding) error {
+	errs := zonecheck.Errors(f)
+	out := struct {
+		Findings []zonecheck.Finding `json:"findings"`
+		Summary  map[string]int      `json:"summary"`
+	}{Findings: f, Summary: map[string]int{"zones": len(s.Zones), "errors": errs, "warnings": len(f) - errs}}
+	if out.Findings == nil {
+		out.Findings = []zonecheck.Finding{}
+	}
+	rows := report.Rows{Header: []string{"file", "line", "severity", "code", "message"}}
+	for _, x := range f {
+		rows.Add(x.File, strconv.Itoa(x.Line), string(x.Severity), x.Code, x.Message)
+	}
+	if err := a.render(out, rows); err != nil {
+		return err
+	}
+	a.info("%d zones checked: %d errors, %d warnings", len(s.Zones), errs, len(f)-errs)
+	return nil
+}
+
+func (a *App) newZoneDumpCmd() *cobra.Command {
+	var origin string
+	return withFlags(&cobra.Command{
+		Use:   "dump [FILE...]",
+		Short: "Print every record fully qualified, in canonical order",
+		Long: `Print every record of the zones fully qualified, one per line, in canonical order
+(name, TTL, class, type, data), with $GENERATE expanded and $INCLUDE followed, so
+it can be compared with BIND's own reading of the file:
+
+  named-compilezone -q -k ignore -i local -o - ORIGIN FILE
+` + exitStatusHelp,
+		Example: `  rdnsctl zone dump --origin 100.51.198.in-addr.arpa examples/zones/db.198.51.100
+  rdnsctl zone dump --zones examples/zones > all.txt`,
+		RunE: func(c *cobra.Command, args []string) error {
+			s, err := a.zonesFromArgs(args, origin)
+			if err != nil {
+				return err
+			}
+			if len(s.Problems) > 0 {
+				for _, p := range s.Problems {
+					fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %v\n", p)
+				}
+				return errSilent{ExitUsage}
+			}
+			for _, z := range s.Zones {
+				if err := z.Dump(a.IO.Out); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}, func(c *cobra.Command) {
+		c.Flags().StringVar(&origin, "origin", "", "origin of the FILE arguments (as named-checkzone takes it)")
+	})
+}
+
+func withFlags(c *cobra.Command, f func(*cobra.Command)) *cobra.Command {
+	f(c)
+	return c
+}

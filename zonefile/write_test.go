@@ -1,0 +1,116 @@
+package zonefile
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteFiles(t *testing.T) {
+	t.Run("writes all, keeps the mode, leaves no temporary file", func(t *testing.T) {
+		dir := t.TempDir()
+		a, b := filepath.Join(dir, "a.zone"), filepath.Join(dir, "sub", "b.zone")
+		if err := os.MkdirAll(filepath.Dir(b), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(a, []byte("old a\n"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFiles([]FileWrite{{a, []byte("new a\n")}, {b, []byte("new b\n")}}); err != nil {
+			t.Fatal(err)
+		}
+		for path, want := range map[string]string{a: "new a\n", b: "new b\n"} {
+			if got, _ := os.ReadFile(path); string(got) != want {
+				t.Errorf("%s = %q", path, got)
+			}
+		}
+		if st, _ := os.Stat(a); st.Mode().Perm() != 0o640 {
+			t.Errorf("mode %v, want 0640", st.Mode().Perm())
+		}
+		if st, _ := os.Stat(b); st.Mode().Perm() != 0o644 {
+			t.Errorf("new file mode %v, want 0644", st.Mode().Perm())
+		}
+		assertOnly(t, dir, "a.zone", "sub")
+		assertOnly(t, filepath.Dir(b), "b.zone")
+	})
+	t.Run("a failed write changes nothing", func(t *testing.T) {
+		dir := t.TempDir()
+		a := filepath.Join(dir, "a.zone")
+		if err := os.WriteFile(a, []byte("old a\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := WriteFiles([]FileWrite{{a, []byte("new a\n")}, {filepath.Join(dir, "missing", "b.zone"), []byte("b\n")}})
+		if err == nil {
+			t.Fatal("no error")
+		}
+		if got, _ := os.ReadFile(a); string(got) != "old a\n" {
+			t.Errorf("a.zone changed: %q", got)
+		}
+		assertOnly(t, dir, "a.zone")
+	})
+	t.Run("refuses to empty an existing file", func(t *testing.T) {
+		dir := t.TempDir()
+		a, b := filepath.Join(dir, "a.zone"), filepath.Join(dir, "b.zone")
+		os.WriteFile(a, []byte("old a\n"), 0o644)
+		os.WriteFile(b, []byte("old b\n"), 0o644)
+		err := WriteFiles([]FileWrite{{a, []byte("new a\n")}, {b, nil}})
+		if err == nil || !strings.Contains(err.Error(), "refusing") {
+			t.Fatalf("error %v", err)
+		}
+		if got, _ := os.ReadFile(a); string(got) != "old a\n" {
+			t.Errorf("a.zone changed: %q", got)
+		}
+		assertOnly(t, dir, "a.zone", "b.zone")
+	})
+	t.Run("refuses one path twice", func(t *testing.T) {
+		dir := t.TempDir()
+		a := filepath.Join(dir, "a.zone")
+		if err := WriteFiles([]FileWrite{{a, []byte("1\n")}, {a, []byte("2\n")}}); err == nil {
+			t.Fatal("no error")
+		}
+		assertOnly(t, dir)
+	})
+	t.Run("refuses a directory", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := WriteFiles([]FileWrite{{dir, []byte("x\n")}}); err == nil {
+			t.Fatal("no error")
+		}
+	})
+	t.Run("a patched zone written and read back", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "db.192.0.2")
+		data := mustRead(t, filepath.Join("testdata", "patch", "base.zone"))
+		os.WriteFile(path, data, 0o644)
+		z, err := ParseBytes(data, path, Options{Origin: "2.0.192.in-addr.arpa"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := z.Patch(patchCases()[0].changes, PatchOptions{Now: patchNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteFiles([]FileWrite{{path, out[0]}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(path); !bytes.Equal(got, out[0]) {
+			t.Error("file differs from the patch")
+		}
+	})
+}
+
+func assertOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if strings.Join(got, ",") != strings.Join(names, ",") {
+		t.Errorf("%s holds %v, want %v", dir, got, names)
+	}
+}

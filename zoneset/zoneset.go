@@ -1,0 +1,548 @@
+// Package zoneset loads every zone under the configured paths and answers
+// the question the rest of rdnsctl asks: for this address, which zone owns
+// it, and what PTRs does it publish? It follows RFC 2317 delegations from a
+// parent's CNAME into the child zone when that zone is loaded, and reports
+// the address as delegated when it is not.
+package zoneset
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/zonefile"
+)
+
+// Spec is one path to load: a directory (every zone file below it) or a
+// file, with the origin named in the config when the file does not say it.
+type Spec struct {
+	Path   string
+	Origin string
+}
+
+// Options tune loading.
+type Options struct {
+	// Style decides classless labels that read two ways ("0-31").
+	Style rdns.Style
+	// Strict makes the first malformed line fatal.
+	Strict bool
+	// Progress counts files loaded.
+	Progress rdns.Progress
+}
+
+// Zone is a loaded zone with what its origin says about its addresses.
+type Zone struct {
+	*zonefile.Zone
+	// Name is the parsed reverse origin; Reverse is false for a zone that
+	// is not under in-addr.arpa or ip6.arpa (a forward zone).
+	Name    rdns.ZoneName
+	Reverse bool
+	// Path is the main file on disk; Root the directory its includes are
+	// confined to.
+	Path string
+	Root string
+
+	refs []ref    // PTR and CNAME records by address
+	cuts []string // owners of NS records below the apex: delegations
+}
+
+type ref struct {
+	addr netip.Addr
+	rec  int32
+}
+
+// Set is every loaded zone.
+type Set struct {
+	Zones []*Zone // sorted by prefix (reverse zones first), then origin
+	// Problems are malformed lines and files skipped; each names its file
+	// and line. They do not stop the load unless Options.Strict.
+	Problems []error
+
+	byPrefix map[netip.Prefix]*Zone
+	bits4    []int // prefix lengths present, longest first
+	bits6    []int
+	byOrigin map[string]*Zone
+}
+
+// skipFile says whether a file found in a zones directory is obviously not
+// a zone file.
+func skipFile(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".conf", ".yaml", ".yml", ".json", ".jsonl", ".csv", ".md", ".txt", ".jnl", ".lock", ".key", ".private", ".bak", ".orig", ".swp", ".tmp", ".sh", ".go", ".signed", ".retired":
+		return true
+	}
+	return false
+}
+
+type job struct {
+	path, root, origin string
+}
+
+// Load reads every zone named by specs.
+func Load(specs []Spec, opt Options) (*Set, error) {
+	var jobs []job
+	for _, sp := range specs {
+		st, err := os.Stat(sp.Path)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			jobs = append(jobs, job{path: sp.Path, root: filepath.Dir(sp.Path), origin: sp.Origin})
+			continue
+		}
+		root := sp.Path
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				if p != root && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if skipFile(d.Name()) || !d.Type().IsRegular() {
+				return nil
+			}
+			jobs = append(jobs, job{path: p, root: root})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// A file named by origin in the config keeps that origin even when a
+	// directory walk finds it too.
+	origins := map[string]string{}
+	for _, sp := range specs {
+		if sp.Origin != "" {
+			if abs, err := filepath.Abs(sp.Path); err == nil {
+				origins[abs] = sp.Origin
+			}
+		}
+	}
+	seen := map[string]bool{}
+	uniq := jobs[:0]
+	for _, j := range jobs {
+		abs, _ := filepath.Abs(j.path)
+		if seen[abs] {
+			continue
+		}
+		seen[abs] = true
+		if o, ok := origins[abs]; ok {
+			j.origin = o
+		}
+		uniq = append(uniq, j)
+	}
+	jobs = uniq
+
+	type result struct {
+		zone     *Zone
+		err      error // fatal for the file
+		problems error // malformed lines
+	}
+	results := make([]result, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				z, problems, err := loadFile(jobs[i], opt.Style)
+				results[i] = result{zone: z, err: err, problems: problems}
+				rdns.Tick(opt.Progress, 1)
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	// Files that another zone includes are part of that zone, not zones.
+	included := map[string]bool{}
+	for _, r := range results {
+		if r.zone == nil {
+			continue
+		}
+		for _, f := range r.zone.Files[1:] {
+			abs, _ := filepath.Abs(filepath.Join(r.zone.Root, f.Path))
+			included[abs] = true
+		}
+	}
+	s := &Set{byPrefix: map[netip.Prefix]*Zone{}, byOrigin: map[string]*Zone{}}
+	for i, r := range results {
+		abs, _ := filepath.Abs(jobs[i].path)
+		if included[abs] {
+			continue
+		}
+		if r.err != nil {
+			if opt.Strict {
+				return nil, r.err
+			}
+			s.Problems = append(s.Problems, r.err)
+			continue
+		}
+		if r.problems != nil {
+			if opt.Strict {
+				return nil, r.problems
+			}
+			s.Problems = append(s.Problems, unwrapAll(r.problems)...)
+		}
+		if prev, dup := s.byOrigin[r.zone.Origin]; dup {
+			s.Problems = append(s.Problems, fmt.Errorf("%s: zone %s is already loaded from %s; skipped", r.zone.Path, r.zone.Origin, prev.Path))
+			continue
+		}
+		s.add(r.zone)
+	}
+	s.finish()
+	return s, nil
+}
+
+func unwrapAll(err error) []error {
+	if u, ok := err.(interface{ Unwrap() []error }); ok {
+		return u.Unwrap()
+	}
+	return []error{err}
+}
+
+var errNoOrigin = errors.New("no origin")
+
+// loadFile parses one zone file. The origin comes from the config, else the
+// file ($ORIGIN or an absolute SOA owner), else the file name.
+func loadFile(j job, style rdns.Style) (*Zone, error, error) {
+	data, err := os.ReadFile(j.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	rel, err := filepath.Rel(j.root, filepath.Dir(j.path))
+	if err != nil {
+		rel = "."
+	}
+	opt := zonefile.Options{Origin: j.origin, FS: os.DirFS(j.root), Dir: filepath.ToSlash(rel)}
+	z, perr := zonefile.ParseBytes(data, j.path, opt)
+	if z == nil && opt.Origin == "" {
+		if o, ok := zonefile.OriginFromFileName(j.path); ok {
+			opt.Origin = o
+			z, perr = zonefile.ParseBytes(data, j.path, opt)
+		}
+	}
+	if z == nil {
+		if perr == nil {
+			perr = fmt.Errorf("%s: %w", j.path, errNoOrigin)
+		}
+		if isNoOrigin(perr) {
+			return nil, nil, fmt.Errorf("%s: %w: name the zone in the config (zones: [{origin, file}]) or add $ORIGIN", j.path, errNoOrigin)
+		}
+		return nil, nil, perr
+	}
+	return newZone(z, j.path, j.root, style), perr, nil
+}
+
+func isNoOrigin(err error) bool {
+	return errors.Is(err, errNoOrigin) || strings.Contains(err.Error(), "no origin")
+}
+
+// NewZone wraps a parsed zone and indexes its PTR and CNAME records by
+// address.
+func NewZone(z *zonefile.Zone, path, root string, style rdns.Style) *Zone {
+	return newZone(z, path, root, style)
+}
+
+func newZone(z *zonefile.Zone, path, root string, style rdns.Style) *Zone {
+	zz := &Zone{Zone: z, Path: path, Root: root}
+	name, err := rdns.ParseZoneName(z.Origin, style)
+	if err == nil {
+		zz.Name, zz.Reverse = name, true
+	}
+	zz.reindex()
+	return zz
+}
+
+func (z *Zone) reindex() {
+	z.refs = z.refs[:0]
+	z.cuts = z.cuts[:0]
+	for i := range z.Records {
+		r := &z.Records[i]
+		switch r.Type {
+		case dns.TypePTR, dns.TypeCNAME:
+			if !z.Reverse {
+				continue
+			}
+			a, err := z.Name.AddrOf(r.Name)
+			if err != nil {
+				continue
+			}
+			z.refs = append(z.refs, ref{a, int32(i)})
+		case dns.TypeNS:
+			if r.Name != z.Origin && !slices.Contains(z.cuts, r.Name) {
+				z.cuts = append(z.cuts, r.Name)
+			}
+		}
+	}
+	slices.SortFunc(z.refs, func(a, b ref) int {
+		if c := a.addr.Compare(b.addr); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.rec, b.rec)
+	})
+}
+
+// At returns the indexes (into z.Records) of the PTR and CNAME records whose
+// owner is addr's name in this zone.
+func (z *Zone) At(a netip.Addr) []int32 {
+	i, _ := slices.BinarySearchFunc(z.refs, a, func(r ref, a netip.Addr) int { return r.addr.Compare(a) })
+	var out []int32
+	for ; i < len(z.refs) && z.refs[i].addr == a; i++ {
+		out = append(out, z.refs[i].rec)
+	}
+	return out
+}
+
+// Each calls fn for every PTR or CNAME record of the zone that names an
+// address, in address order, with the record's index in z.Records.
+func (z *Zone) Each(fn func(a netip.Addr, i int32, r *zonefile.Record)) {
+	for _, rf := range z.refs {
+		fn(rf.addr, rf.rec, &z.Records[rf.rec])
+	}
+}
+
+// FileOf returns the path on disk of the file that holds r.
+func (z *Zone) FileOf(r *zonefile.Record) string {
+	if r.File == 0 {
+		return z.Path
+	}
+	return filepath.Join(z.Root, filepath.FromSlash(z.Files[r.File].Path))
+}
+
+// Count is the number of PTR records in the zone that name an address.
+func (z *Zone) Count() int {
+	n := 0
+	for _, rf := range z.refs {
+		if z.Records[rf.rec].Type == dns.TypePTR {
+			n++
+		}
+	}
+	return n
+}
+
+// DelegatedAt says whether owner lies below a delegation (an NS set below
+// the apex) of this zone, and returns the cut.
+func (z *Zone) DelegatedAt(owner string) (string, bool) {
+	for _, c := range z.cuts {
+		if owner == c || strings.HasSuffix(owner, "."+c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// Reindex rebuilds the address index after Records changed.
+func (z *Zone) Reindex() { z.reindex() }
+
+func (s *Set) add(z *Zone) {
+	s.Zones = append(s.Zones, z)
+	s.byOrigin[z.Origin] = z
+	if z.Reverse {
+		if _, dup := s.byPrefix[z.Name.Prefix]; !dup {
+			s.byPrefix[z.Name.Prefix] = z
+		}
+	}
+}
+
+// Add puts a zone (a new one, made in memory) into the set.
+func (s *Set) Add(z *Zone) {
+	s.add(z)
+	s.finish()
+}
+
+func (s *Set) finish() {
+	slices.SortFunc(s.Zones, func(a, b *Zone) int {
+		if a.Reverse != b.Reverse {
+			if a.Reverse {
+				return -1
+			}
+			return 1
+		}
+		if a.Reverse {
+			if c := a.Name.Prefix.Addr().Compare(b.Name.Prefix.Addr()); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.Name.Prefix.Bits(), b.Name.Prefix.Bits()); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(a.Origin, b.Origin)
+	})
+	s.bits4, s.bits6 = s.bits4[:0], s.bits6[:0]
+	for p := range s.byPrefix {
+		if p.Addr().Is4() {
+			if !slices.Contains(s.bits4, p.Bits()) {
+				s.bits4 = append(s.bits4, p.Bits())
+			}
+		} else if !slices.Contains(s.bits6, p.Bits()) {
+			s.bits6 = append(s.bits6, p.Bits())
+		}
+	}
+	slices.Sort(s.bits4)
+	slices.Reverse(s.bits4)
+	slices.Sort(s.bits6)
+	slices.Reverse(s.bits6)
+}
+
+// Zone returns the zone with this origin.
+func (s *Set) Zone(origin string) *Zone { return s.byOrigin[strings.ToLower(dns.Fqdn(origin))] }
+
+// ZoneFor returns the zone with the longest prefix that covers a, or nil.
+func (s *Set) ZoneFor(a netip.Addr) *Zone {
+	a = a.Unmap()
+	lens := s.bits6
+	if a.Is4() {
+		lens = s.bits4
+	}
+	for _, b := range lens {
+		p, _ := a.Prefix(b)
+		if z, ok := s.byPrefix[p]; ok {
+			return z
+		}
+	}
+	return nil
+}
+
+// Parent returns the zone that covers z's block less specifically (the /24
+// of an RFC 2317 child), or nil.
+func (s *Set) Parent(z *Zone) *Zone {
+	if !z.Reverse {
+		return nil
+	}
+	a := z.Name.Prefix.Addr()
+	lens := s.bits6
+	if a.Is4() {
+		lens = s.bits4
+	}
+	for _, b := range lens {
+		if b >= z.Name.Prefix.Bits() {
+			continue
+		}
+		p, _ := a.Prefix(b)
+		if pz, ok := s.byPrefix[p]; ok {
+			return pz
+		}
+	}
+	return nil
+}
+
+// Status says how an address stands in the zone set.
+type Status uint8
+
+const (
+	// Unmanaged: no loaded zone covers the address.
+	Unmanaged Status = iota
+	// Found: the zone that owns the address was looked at (it may hold no PTR).
+	Found
+	// Delegated: the address lies in a delegation whose child zone is not loaded.
+	Delegated
+)
+
+// Lookup is the answer for one address.
+type Lookup struct {
+	Status Status
+	// Zone holds the PTRs (the child zone when a CNAME was followed).
+	Zone *Zone
+	// Owner is the name the PTRs are (or would be) at.
+	Owner string
+	// PTRs indexes Zone.Records.
+	PTRs []int32
+	// Via is the parent zone whose CNAME was followed, and CNAME its record.
+	Via   *Zone
+	CNAME int32
+	// Cut is the delegation point when Status is Delegated.
+	Cut string
+}
+
+// Lookup finds the PTRs of a.
+func (s *Set) Lookup(a netip.Addr) Lookup {
+	a = a.Unmap()
+	z := s.ZoneFor(a)
+	if z == nil {
+		return Lookup{Status: Unmanaged}
+	}
+	owner := z.Name.OwnerName(a)
+	l := Lookup{Status: Found, Zone: z, Owner: owner, CNAME: -1}
+	for _, i := range z.At(a) {
+		r := &z.Records[i]
+		switch r.Type {
+		case dns.TypePTR:
+			l.PTRs = append(l.PTRs, i)
+		case dns.TypeCNAME:
+			l.CNAME = i
+		}
+	}
+	if l.CNAME >= 0 && len(l.PTRs) == 0 {
+		target := z.Records[l.CNAME].Data
+		child := s.zoneOfName(target)
+		if child == nil || child == z {
+			l.Status, l.Via, l.Cut = Delegated, z, target
+			if c, ok := z.DelegatedAt(target); ok {
+				l.Cut = c
+			}
+			return l
+		}
+		l.Via, l.Zone, l.Owner, l.PTRs = z, child, target, nil
+		if ca, err := child.Name.AddrOf(target); err == nil {
+			for _, i := range child.At(ca) {
+				if child.Records[i].Type == dns.TypePTR && child.Records[i].Name == target {
+					l.PTRs = append(l.PTRs, i)
+				}
+			}
+		} else {
+			for i := range child.Records {
+				if child.Records[i].Type == dns.TypePTR && child.Records[i].Name == target {
+					l.PTRs = append(l.PTRs, int32(i))
+				}
+			}
+		}
+		return l
+	}
+	if len(l.PTRs) == 0 {
+		if c, ok := z.DelegatedAt(owner); ok {
+			l.Status, l.Cut = Delegated, c
+		}
+	}
+	return l
+}
+
+// zoneOfName returns the loaded zone whose origin is the longest suffix of
+// name.
+func (s *Set) zoneOfName(name string) *Zone {
+	n := strings.ToLower(name)
+	for {
+		if z, ok := s.byOrigin[n]; ok {
+			return z
+		}
+		i := strings.IndexByte(n, '.')
+		if i < 0 || i == len(n)-1 {
+			return nil
+		}
+		n = n[i+1:]
+	}
+}
+
+// ZoneOfName returns the loaded zone that holds name (longest origin suffix).
+func (s *Set) ZoneOfName(name string) *Zone { return s.zoneOfName(name) }
