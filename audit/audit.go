@@ -5,6 +5,7 @@ package audit
 
 import (
 	"cmp"
+	"container/heap"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/rdns"
-	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
@@ -105,22 +105,80 @@ type ptrRef struct {
 
 func (p ptrRef) data() string { return p.zone.Records[p.rec].Data }
 
-// Run audits the zones against the export.
-func Run(s *zoneset.Set, exp *ipam.Export, opt Options) *Result {
-	// every PTR of every reverse zone, by address
-	var ptrs []ptrRef
+// ptrWalk yields every PTR of every reverse zone in address order: a merge
+// of the zones' own address indexes (zones nest, across RFC 2317
+// delegations), holding nothing per record.
+type ptrWalk struct {
+	h    cursorHeap
+	only []netip.Prefix
+}
+
+type cursor struct {
+	z *zoneset.Zone
+	i int
+	a netip.Addr
+}
+
+type cursorHeap []cursor
+
+func (h cursorHeap) Len() int           { return len(h) }
+func (h cursorHeap) Less(i, j int) bool { return h[i].a.Less(h[j].a) }
+func (h cursorHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *cursorHeap) Push(x any)        { *h = append(*h, x.(cursor)) }
+func (h *cursorHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func newPTRWalk(s *zoneset.Set, only []netip.Prefix) *ptrWalk {
+	w := &ptrWalk{only: only}
 	for _, z := range s.Zones {
 		if !z.Reverse {
 			continue
 		}
-		z.Each(func(a netip.Addr, i int32, r *zonefile.Record) {
-			if r.Type == dns.TypePTR && inScope(opt.Only, a) {
-				ptrs = append(ptrs, ptrRef{a, z, i})
-			}
-		})
+		c := cursor{z: z, i: -1}
+		if w.advance(&c) {
+			w.h = append(w.h, c)
+		}
 	}
-	slices.SortStableFunc(ptrs, func(x, y ptrRef) int { return x.addr.Compare(y.addr) })
+	heap.Init(&w.h)
+	return w
+}
 
+// advance moves c to its zone's next PTR in scope; false at the end.
+func (w *ptrWalk) advance(c *cursor) bool {
+	for c.i++; c.i < c.z.NumRefs(); c.i++ {
+		a, rec := c.z.Ref(c.i)
+		if c.z.Records[rec].Type == dns.TypePTR && inScope(w.only, a) {
+			c.a = a
+			return true
+		}
+	}
+	return false
+}
+
+func (w *ptrWalk) more() bool       { return len(w.h) > 0 }
+func (w *ptrWalk) addr() netip.Addr { return w.h[0].a }
+
+// take appends every PTR at a to group and moves past them.
+func (w *ptrWalk) take(a netip.Addr, group []ptrRef) []ptrRef {
+	for len(w.h) > 0 && w.h[0].a == a {
+		c := &w.h[0]
+		_, rec := c.z.Ref(c.i)
+		group = append(group, ptrRef{a, c.z, rec})
+		if w.advance(c) {
+			heap.Fix(&w.h, 0)
+		} else {
+			heap.Pop(&w.h)
+		}
+	}
+	return group
+}
+
+// Run audits the zones against the export.
+func Run(s *zoneset.Set, exp *ipam.Export, opt Options) *Result {
 	// IPAM rows by address (first row wins; later duplicates are ignored)
 	rows := make([]*ipam.Record, 0, len(exp.Records))
 	for i := range exp.Records {
@@ -133,24 +191,23 @@ func Run(s *zoneset.Set, exp *ipam.Export, opt Options) *Result {
 
 	managed := managedPrefixes(exp, opt.Prefixes)
 	res := &Result{}
-	i, j := 0, 0
-	for i < len(ptrs) || j < len(rows) {
+	ptrs := newPTRWalk(s, opt.Only)
+	var group []ptrRef
+	j := 0
+	for ptrs.more() || j < len(rows) {
 		var a netip.Addr
 		switch {
-		case i >= len(ptrs):
+		case !ptrs.more():
 			a = rows[j].Addr
 		case j >= len(rows):
-			a = ptrs[i].addr
+			a = ptrs.addr()
 		default:
-			a = ptrs[i].addr
+			a = ptrs.addr()
 			if rows[j].Addr.Less(a) {
 				a = rows[j].Addr
 			}
 		}
-		k := i
-		for k < len(ptrs) && ptrs[k].addr == a {
-			k++
-		}
+		group = ptrs.take(a, group[:0])
 		var row *ipam.Record
 		if j < len(rows) && rows[j].Addr == a {
 			row = rows[j]
@@ -158,8 +215,7 @@ func Run(s *zoneset.Set, exp *ipam.Export, opt Options) *Result {
 		}
 		res.Checked++
 		rdns.Tick(opt.Progress, 1)
-		res.Findings = append(res.Findings, check(s, a, ptrs[i:k], row, managed, opt)...)
-		i = k
+		res.Findings = append(res.Findings, check(s, a, group, row, managed, opt)...)
 	}
 	Sort(res.Findings)
 	return res
@@ -278,7 +334,7 @@ func check(s *zoneset.Set, a netip.Addr, ptrs []ptrRef, row *ipam.Record, manage
 	defName := opt.Defaults.Render(a)
 	if len(distinct(ptrs)) > 1 {
 		f := finding(Duplicate, &ptrs[0], "")
-		f.recs = ptrs
+		f.recs = slices.Clone(ptrs) // the caller reuses ptrs
 		var names []string
 		for _, p := range ptrs {
 			names = append(names, p.data()+" ("+p.zone.Origin+")")

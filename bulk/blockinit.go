@@ -79,11 +79,19 @@ var ErrTooLarge = errors.New("block too large to enumerate")
 func BlockInit(s *zoneset.Set, opt InitOptions) (rdns.ChangeSet, InitStats, error) {
 	var cs rdns.ChangeSet
 	var st InitStats
+	total := 0
 	for _, b := range opt.Blocks {
 		if err := checkBlockSize(b, opt); err != nil {
 			return cs, st, err
 		}
+		if hb := b.Addr().BitLen() - b.Bits(); hb <= 24 {
+			total += 1 << hb
+		}
 	}
+	if opt.Addrs != nil {
+		total = len(opt.Addrs)
+	}
+	cs.Changes = make([]rdns.Change, 0, min(total, 1<<24))
 	visit := func(a netip.Addr) error {
 		st.Addresses++
 		rdns.Tick(opt.Progress, 1)

@@ -52,17 +52,20 @@ func (a *App) applyPlan(s *zoneset.Set, p *plan.Plan, f *changeFlags) error {
 	now := a.Now().UTC()
 	op := journal.Operator(f.operator)
 	cmdline := strings.Join(a.Args, " ")
-	entries := make([]journal.Entry, 0, len(p.Changes.Changes))
-	for _, c := range p.Changes.Changes {
+	changes := p.Changes.Changes
+	var e journal.Entry
+	entry := func(i int) *journal.Entry {
+		c := &changes[i]
 		ip := ""
 		if c.Addr.IsValid() {
 			ip = c.Addr.String()
 		}
-		entries = append(entries, journal.Entry{Time: now, Operator: op, Command: cmdline, Ticket: firstNonEmpty(c.Ticket, f.ticket), Customer: c.Customer,
+		e = journal.Entry{Time: now, Operator: op, Command: cmdline, Ticket: firstNonEmpty(c.Ticket, f.ticket), Customer: c.Customer,
 			Action: string(c.Action), Zone: c.Zone, File: c.File, Name: c.Name, IP: ip, Type: c.Type,
-			Old: c.Old, New: c.New, Reason: c.Reason})
+			Old: c.Old, New: c.New, Reason: c.Reason}
+		return &e
 	}
-	if err := j.Append(entries); err != nil {
+	if err := j.AppendFunc(len(changes), entry); err != nil {
 		var zones []string
 		for _, fl := range p.Files {
 			zones = append(zones, fl.Zone+" ("+fl.Path+")")

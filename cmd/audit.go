@@ -109,7 +109,11 @@ info ones) is found.
 			if err != nil {
 				return err
 			}
-			s, err := a.loadZones()
+			load := a.loadZones
+			if !fix {
+				load = a.loadZonesReadOnly
+			}
+			s, err := load()
 			if err != nil {
 				return err
 			}

@@ -133,22 +133,24 @@ func (a *App) runPlan(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *chang
 }
 
 func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool) error {
-	out := changeReport{Changes: cs.Changes, Summary: sum}
-	if out.Changes == nil {
-		out.Changes = []rdns.Change{}
+	f := report.Format(a.cfg.Output)
+	if f == report.JSON {
+		return report.JSONList(a.IO.Out, "changes", len(cs.Changes), func(i int) any { return &cs.Changes[i] },
+			report.KV{Key: "summary", Value: sum})
 	}
-	if diffShown && a.cfg.Output == "table" {
+	if diffShown && f == report.Table {
 		return nil // the diff was the output
 	}
-	rows := report.Rows{Header: []string{"action", "ip", "type", "name", "old", "new", "zone", "file"}}
-	for _, c := range cs.Changes {
+	w := report.NewRowWriter(a.IO.Out, f, a.IO.OutTTY, []string{"action", "ip", "type", "name", "old", "new", "zone", "file"})
+	for i := range cs.Changes {
+		c := &cs.Changes[i]
 		ip := ""
 		if c.Addr.IsValid() {
 			ip = c.Addr.String()
 		}
-		rows.Add(string(c.Action), ip, c.Type, c.Name, c.Old, c.New, c.Zone, c.File)
+		w.Row(string(c.Action), ip, c.Type, c.Name, c.Old, c.New, c.Zone, c.File)
 	}
-	return a.render(out, rows)
+	return w.Close()
 }
 
 // firstZoneDir is where new zone files go: the first configured zones

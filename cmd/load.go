@@ -9,7 +9,12 @@ import (
 
 // loadZones loads the zones named by --zones / the config. Malformed lines
 // are reported on stderr and skipped (fatal with --strict).
-func (a *App) loadZones() (*zoneset.Set, error) {
+func (a *App) loadZones() (*zoneset.Set, error) { return a.loadZonesFor(false) }
+
+// loadZonesReadOnly loads zones for a run that will not write them.
+func (a *App) loadZonesReadOnly() (*zoneset.Set, error) { return a.loadZonesFor(true) }
+
+func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
 	if len(a.cfg.Zones) == 0 {
 		return nil, usageErrorf("no zones: pass --zones DIR|FILE or set zones: in the config")
 	}
@@ -18,7 +23,7 @@ func (a *App) loadZones() (*zoneset.Set, error) {
 		specs[i] = zoneset.Spec{Path: z.Path, Origin: z.Origin}
 	}
 	bar := a.progress(-1, "loading zones")
-	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, Progress: bar})
+	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, Progress: bar, ReadOnly: readOnly})
 	bar.Finish()
 	if err != nil {
 		return nil, inputError(err)

@@ -42,13 +42,13 @@ func runFileCases(t *testing.T, dir string, tests []fileCase) {
 			equalProblems(t, exp.Problems, tt.problems)
 			byLine := map[int]Record{}
 			for i, r := range exp.Records {
-				byLine[r.Line] = r
+				byLine[int(r.Line)] = r
 				if i > 0 && r.Line <= exp.Records[i-1].Line {
 					t.Errorf("record lines out of order: %d after %d", r.Line, exp.Records[i-1].Line)
 				}
 			}
 			for _, want := range tt.rows {
-				got, ok := byLine[want.Line]
+				got, ok := byLine[int(want.Line)]
 				if !ok {
 					t.Errorf("no record for line %d, want %+v", want.Line, want)
 				} else if got != want {

@@ -64,10 +64,10 @@ func checkRead(t *testing.T, in []byte, format Format) {
 			t.Fatalf("record %d: line %d after %v", i, r.Line, exp.Records[:i])
 		case r.Hostname != "" && (rdns.CheckHostname(r.Hostname) != nil || rdns.CanonicalHostname(r.Hostname) != r.Hostname):
 			t.Fatalf("record %d: host name %q is not canonical", i, r.Hostname)
-		case r.Prefix.IsValid() && (r.Prefix.Masked() != r.Prefix || !r.Prefix.Contains(r.Addr)):
-			t.Fatalf("record %d: prefix %v for %v", i, r.Prefix, r.Addr)
-		case r.Prefix != (r.Prefix.Masked()) && r.Prefix.IsValid():
-			t.Fatalf("record %d: prefix %v not masked", i, r.Prefix)
+		case r.Prefix().IsValid() && (r.Prefix().Masked() != r.Prefix() || !r.Prefix().Contains(r.Addr)):
+			t.Fatalf("record %d: prefix %v for %v", i, r.Prefix(), r.Addr)
+		case r.Prefix() != (r.Prefix().Masked()) && r.Prefix().IsValid():
+			t.Fatalf("record %d: prefix %v not masked", i, r.Prefix())
 		case r.Status > StatusFree:
 			t.Fatalf("record %d: status %v", i, r.Status)
 		case r.VRF != "" && !strings.EqualFold(r.VRF, "Blue"):

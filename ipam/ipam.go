@@ -41,15 +41,36 @@ func (s Status) InUse() bool {
 	return s == StatusActive || s == StatusReserved || s == StatusDHCP
 }
 
-// Record is one address row of an export.
+// Record is one address row of an export. It is kept small (80 bytes plus
+// its strings): an export can have millions of rows.
 type Record struct {
-	Addr     netip.Addr   // parsed once, Unmap()ed
-	Hostname string       // rdns.CanonicalHostname form (lower case, one trailing dot); "" when none
-	Status   Status       // what the IPAM says of the address
-	Customer string       // tenant / customer / owner
-	VRF      string       // "" means the global table
-	Prefix   netip.Prefix // containing prefix when the export says it (masked); zero otherwise
-	Line     int          // 1-based physical line of the row in the source file
+	Addr     netip.Addr // parsed once, Unmap()ed
+	Hostname string     // rdns.CanonicalHostname form (lower case, one trailing dot); "" when none
+	Customer string     // tenant / customer / owner
+	VRF      string     // "" means the global table
+	Line     int32      // 1-based physical line of the row in the source file
+	Status   Status     // what the IPAM says of the address
+	// prefixBits+1 is the length of the containing prefix; 0 when unknown
+	prefixBits uint8
+}
+
+// Prefix is the containing prefix when the export says it (masked); zero
+// otherwise.
+func (r *Record) Prefix() netip.Prefix {
+	if r.prefixBits == 0 {
+		return netip.Prefix{}
+	}
+	p, _ := r.Addr.Prefix(int(r.prefixBits) - 1)
+	return p
+}
+
+// SetPrefix records the containing prefix (which must hold r.Addr).
+func (r *Record) SetPrefix(p netip.Prefix) {
+	if !p.IsValid() {
+		r.prefixBits = 0
+		return
+	}
+	r.prefixBits = uint8(p.Bits() + 1)
 }
 
 // Format names an export format.

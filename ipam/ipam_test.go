@@ -29,9 +29,9 @@ func readString(t *testing.T, in string, opt Options) *Export {
 
 // rec builds an expected record; prefix "" means none.
 func rec(line int, addr, host string, st Status, customer, vrf, prefix string) Record {
-	r := Record{Addr: netip.MustParseAddr(addr), Hostname: host, Status: st, Customer: customer, VRF: vrf, Line: line}
+	r := Record{Addr: netip.MustParseAddr(addr), Hostname: host, Status: st, Customer: customer, VRF: vrf, Line: int32(line)}
 	if prefix != "" {
-		r.Prefix = netip.MustParsePrefix(prefix)
+		r.SetPrefix(netip.MustParsePrefix(prefix))
 	}
 	return r
 }

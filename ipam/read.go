@@ -356,14 +356,14 @@ func (d *decoder) row(fields []string, line int) error {
 	if err != nil {
 		return d.malformed(line, err.Error())
 	}
-	rec := Record{Addr: addr, Status: st, VRF: vrf, Line: line, Customer: d.customer(v.customer)}
+	rec := Record{Addr: addr, Status: st, VRF: vrf, Line: int32(line), Customer: d.customer(v.customer)}
 	if v.prefix != "" {
 		if p, ok := d.prefix(v.prefix, addr, line); ok {
 			prefix = p
 		}
 	}
 	if prefix.IsValid() {
-		rec.Prefix = prefix
+		rec.SetPrefix(prefix)
 		if prefix != d.lastAdded {
 			d.prefixes[prefix] = struct{}{}
 			d.lastAdded = prefix

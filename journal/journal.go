@@ -54,10 +54,17 @@ func Open(path string) (*Journal, error) {
 // Path is the journal's file.
 func (j *Journal) Path() string { return j.path }
 
-// Append writes the entries as JSON lines in one write and fsyncs. A file
-// whose last line was torn by a crash is first ended with a newline, so the
-// torn line stays alone and readers skip it.
+// Append writes the entries as JSON lines and fsyncs.
 func (j *Journal) Append(entries []Entry) error {
+	return j.AppendFunc(len(entries), func(i int) *Entry { return &entries[i] })
+}
+
+// AppendFunc writes n entries, got one at a time from entry, as JSON lines,
+// then fsyncs. Lines are written in chunks of whole lines (each one write
+// call), so a crash leaves at most the chunk being written; a file whose last
+// line was torn by a crash is first ended with a newline, so the torn line
+// stays alone and readers skip it.
+func (j *Journal) AppendFunc(n int, entry func(i int) *Entry) error {
 	var buf bytes.Buffer
 	if st, err := j.f.Stat(); err == nil && st.Size() > 0 {
 		last := make([]byte, 1)
@@ -71,15 +78,30 @@ func (j *Journal) Append(entries []Entry) error {
 	}
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	for i := range entries {
-		e := entries[i]
+	flush := func() error {
+		if buf.Len() == 0 {
+			return nil
+		}
+		if _, err := j.f.Write(buf.Bytes()); err != nil {
+			return fmt.Errorf("change journal %s: %w", j.path, err)
+		}
+		buf.Reset()
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		e := *entry(i)
 		e.Time = e.Time.UTC()
 		if err := enc.Encode(&e); err != nil {
 			return err
 		}
+		if buf.Len() >= 1<<20 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	if _, err := j.f.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("change journal %s: %w", j.path, err)
+	if err := flush(); err != nil {
+		return err
 	}
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("change journal %s: %w", j.path, err)

@@ -66,14 +66,7 @@ func Build(s *zoneset.Set, cs rdns.ChangeSet, opt Options, retire ...string) (*P
 		opt.Now = time.Now()
 	}
 	p := &Plan{Changes: cs}
-	byZone := map[string][]rdns.Change{}
-	var order []string
-	for _, c := range cs.Changes {
-		if _, ok := byZone[c.Zone]; !ok {
-			order = append(order, c.Zone)
-		}
-		byZone[c.Zone] = append(byZone[c.Zone], c)
-	}
+	byZone, order := groupByZone(cs.Changes)
 	for _, origin := range order {
 		changes := byZone[origin]
 		if slices.Contains(retire, origin) {
@@ -109,6 +102,40 @@ func Build(s *zoneset.Set, cs rdns.ChangeSet, opt Options, retire ...string) (*P
 	}
 	slices.SortFunc(p.Files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
 	return p, nil
+}
+
+// groupByZone splits the changes by zone. Changes of one zone usually stand
+// together (they are sorted by address), and then each group is a sub-slice
+// of the change set, not a copy.
+func groupByZone(changes []rdns.Change) (map[string][]rdns.Change, []string) {
+	byZone := map[string][]rdns.Change{}
+	var order []string
+	contiguous := true
+	for i := 0; i < len(changes); {
+		j := i + 1
+		for j < len(changes) && changes[j].Zone == changes[i].Zone {
+			j++
+		}
+		z := changes[i].Zone
+		if _, seen := byZone[z]; seen {
+			contiguous = false
+			break
+		}
+		byZone[z] = changes[i:j:j]
+		order = append(order, z)
+		i = j
+	}
+	if contiguous {
+		return byZone, order
+	}
+	byZone, order = map[string][]rdns.Change{}, nil
+	for _, c := range changes {
+		if _, ok := byZone[c.Zone]; !ok {
+			order = append(order, c.Zone)
+		}
+		byZone[c.Zone] = append(byZone[c.Zone], c)
+	}
+	return byZone, order
 }
 
 // newZoneFile makes a zone file for a zone that does not exist yet.
@@ -292,15 +319,26 @@ func Guard(s *zoneset.Set, cs rdns.ChangeSet, maxShare float64, minPTRs int) err
 		a    netip.Addr
 		name string
 	}
-	readded := map[key]bool{}
-	for _, c := range cs.Changes {
-		if c.Type == "PTR" && c.Action == rdns.Add {
-			readded[key{c.Addr, c.New}] = true
+	removed := map[key]bool{}
+	for i := range cs.Changes {
+		c := &cs.Changes[i]
+		if c.Type == "PTR" && (c.Action == rdns.Delete || c.Action == rdns.Replace) {
+			removed[key{c.Addr, c.Old}] = true
+		}
+	}
+	if len(removed) == 0 {
+		return nil
+	}
+	for i := range cs.Changes {
+		c := &cs.Changes[i]
+		if c.Type == "PTR" && c.Action == rdns.Add && removed[key{c.Addr, c.New}] {
+			delete(removed, key{c.Addr, c.New})
 		}
 	}
 	hits := map[string]int{}
-	for _, c := range cs.Changes {
-		if c.Type == "PTR" && (c.Action == rdns.Delete || c.Action == rdns.Replace) && !readded[key{c.Addr, c.Old}] {
+	for i := range cs.Changes {
+		c := &cs.Changes[i]
+		if c.Type == "PTR" && (c.Action == rdns.Delete || c.Action == rdns.Replace) && removed[key{c.Addr, c.Old}] {
 			hits[c.Zone]++
 		}
 	}

@@ -5,6 +5,7 @@
 package report
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -56,60 +57,133 @@ func Render(w io.Writer, f Format, tty bool, v any, rows Rows) error {
 
 // WriteJSON writes v as indented JSON with a final newline.
 func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	bw := bufio.NewWriterSize(w, 64*1024)
+	enc := json.NewEncoder(bw)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // WriteCSV writes the header and rows as RFC 4180 CSV.
 func WriteCSV(w io.Writer, r Rows) error {
-	cw := csv.NewWriter(w)
-	if len(r.Header) > 0 {
-		if err := cw.Write(r.Header); err != nil {
-			return err
-		}
-	}
+	cw := NewCSVWriter(w, r.Header)
 	for _, row := range r.Rows {
-		if err := cw.Write(row); err != nil {
-			return err
-		}
+		cw.Row(row...)
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Close()
 }
 
 // WriteTable writes rows aligned in columns on a terminal, and as
 // tab-separated lines (header upper-cased, easy to cut and awk) when piped.
 func WriteTable(w io.Writer, r Rows, tty bool) error {
-	if !tty {
-		var b strings.Builder
-		write := func(cells []string) {
-			for i, c := range cells {
-				if i > 0 {
-					b.WriteByte('\t')
-				}
-				b.WriteString(strings.NewReplacer("\t", " ", "\n", " ").Replace(c))
-			}
-			b.WriteByte('\n')
+	tw := NewTableWriter(w, r.Header, tty)
+	for _, row := range r.Rows {
+		tw.Row(row...)
+	}
+	return tw.Close()
+}
+
+// cellCleaner keeps a cell on its line and in its column.
+var cellCleaner = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+
+// TableWriter streams a table row by row: a report of a million changes is
+// written without holding its rows. On a terminal the rows are aligned (and
+// so held until Close).
+type TableWriter struct {
+	bw  *bufio.Writer
+	tw  *tabwriter.Writer
+	err error
+}
+
+// NewTableWriter starts a table with its header.
+func NewTableWriter(w io.Writer, header []string, tty bool) *TableWriter {
+	t := &TableWriter{bw: bufio.NewWriterSize(w, 64*1024)}
+	if tty {
+		t.tw = tabwriter.NewWriter(t.bw, 0, 4, 2, ' ', 0)
+	}
+	if len(header) > 0 {
+		t.Row(upper(header)...)
+	}
+	return t
+}
+
+// Row writes one row.
+func (t *TableWriter) Row(cells ...string) {
+	var w io.Writer = t.bw
+	if t.tw != nil {
+		w = t.tw
+	}
+	for i, c := range cells {
+		if i > 0 {
+			io.WriteString(w, "\t")
 		}
-		if len(r.Header) > 0 {
-			write(upper(r.Header))
+		if strings.ContainsAny(c, "\t\n\r") {
+			c = cellCleaner.Replace(c)
 		}
-		for _, row := range r.Rows {
-			write(row)
+		io.WriteString(w, c)
+	}
+	_, err := io.WriteString(w, "\n")
+	if err != nil && t.err == nil {
+		t.err = err
+	}
+}
+
+// Close flushes the table.
+func (t *TableWriter) Close() error {
+	if t.tw != nil {
+		if err := t.tw.Flush(); err != nil && t.err == nil {
+			t.err = err
 		}
-		_, err := io.WriteString(w, b.String())
+	}
+	if err := t.bw.Flush(); err != nil && t.err == nil {
+		t.err = err
+	}
+	return t.err
+}
+
+// CSVWriter streams CSV rows.
+type CSVWriter struct {
+	cw *csv.Writer
+	bw *bufio.Writer
+}
+
+// NewCSVWriter starts a CSV report with its header.
+func NewCSVWriter(w io.Writer, header []string) *CSVWriter {
+	bw := bufio.NewWriterSize(w, 64*1024)
+	c := &CSVWriter{cw: csv.NewWriter(bw), bw: bw}
+	if len(header) > 0 {
+		_ = c.cw.Write(header)
+	}
+	return c
+}
+
+// Row writes one row.
+func (c *CSVWriter) Row(cells ...string) { _ = c.cw.Write(cells) }
+
+// Close flushes the report.
+func (c *CSVWriter) Close() error {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if len(r.Header) > 0 {
-		fmt.Fprintln(tw, strings.Join(upper(r.Header), "\t"))
+	return c.bw.Flush()
+}
+
+// RowWriter is a streaming table or CSV report.
+type RowWriter interface {
+	Row(cells ...string)
+	Close() error
+}
+
+// NewRowWriter streams rows in format f (Table or CSV).
+func NewRowWriter(w io.Writer, f Format, tty bool, header []string) RowWriter {
+	if f == CSV {
+		return NewCSVWriter(w, header)
 	}
-	for _, row := range r.Rows {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	return tw.Flush()
+	return NewTableWriter(w, header, tty)
 }
 
 func upper(h []string) []string {
@@ -118,4 +192,44 @@ func upper(h []string) []string {
 		out[i] = strings.ToUpper(s)
 	}
 	return out
+}
+
+// JSONList writes {"<key>": [items...], <rest>} with the items encoded one
+// at a time, so that a list of a million entries is never held as one
+// encoded buffer. rest holds the other top-level fields, in order.
+func JSONList(w io.Writer, key string, n int, item func(i int) any, rest ...KV) error {
+	bw := bufio.NewWriterSize(w, 64*1024)
+	k, _ := json.Marshal(key)
+	fmt.Fprintf(bw, "{\n  %s: [", k)
+	for i := 0; i < n; i++ {
+		b, err := json.MarshalIndent(item(i), "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n    ")
+		bw.Write(b)
+	}
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.WriteString("]")
+	for _, kv := range rest {
+		k, _ := json.Marshal(kv.Key)
+		b, err := json.MarshalIndent(kv.Value, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(bw, ",\n  %s: %s", k, b)
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// KV is a top-level field for JSONList.
+type KV struct {
+	Key   string
+	Value any
 }

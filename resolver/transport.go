@@ -82,10 +82,14 @@ func (cl *call) sleep(ctx context.Context, d time.Duration) error {
 type server struct {
 	addr  netip.AddrPort
 	socks []*udpSock
+	picks atomic.Uint32
 }
 
+// pick returns the socket for the next query. Queries go to one socket in
+// runs of 64, so that callers woken together share a send batch, and all the
+// sockets get used (a server spreads its work by socket).
 func (s *server) pick() *udpSock {
-	return s.socks[rand.Uint32()%uint32(len(s.socks))]
+	return s.socks[(s.picks.Add(1)>>6)%uint32(len(s.socks))]
 }
 
 const (

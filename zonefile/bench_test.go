@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
 var (
@@ -45,6 +47,29 @@ func BenchmarkParse1MPTR(b *testing.B) {
 		}
 		if len(z.Records) != 1<<20+3 {
 			b.Fatalf("%d records", len(z.Records))
+		}
+	}
+}
+
+// BenchmarkPatch1MPTR replaces 1,000 PTRs and adds 1,000 in the 1M zone.
+func BenchmarkPatch1MPTR(b *testing.B) {
+	data := zone1MPTR()
+	z, err := ParseBytes(data, "10.in-addr.arpa", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var changes []rdns.Change
+	for i := 0; i < 1000; i++ {
+		r := z.Records[3+i*1000]
+		changes = append(changes, rdns.Change{Action: rdns.Replace, Name: r.Name, Type: "PTR", Old: r.Data, New: fmt.Sprintf("new-%d.example.net.", i)})
+		changes = append(changes, rdns.Change{Action: rdns.Add, Name: fmt.Sprintf("%d.%d.20.10.in-addr.arpa.", i%256, i/256), Type: "PTR", New: fmt.Sprintf("added-%d.example.net.", i)})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		out, err := z.Patch(changes, PatchOptions{Now: patchNow})
+		if err != nil || len(out) != 1 {
+			b.Fatal(err)
 		}
 	}
 }

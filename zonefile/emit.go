@@ -22,7 +22,8 @@ import (
 //	@	IN	NS	ns1.example.net.
 //	1	IN	PTR	host.example.net.
 //
-// The SOA first, then the NS records of the apex, then every other record in
+// The SOA first, then the NS records of the apex and its other records, then
+// every other record in
 // address order (names that are not reverse names after them, in canonical
 // order), owners relative to the origin. A record whose TTL is not ttl gets
 // it written. records hold absolute names (Record.Name and the targets of
@@ -45,7 +46,7 @@ func Emit(origin string, ttl uint32, records []Record) []byte {
 	}
 	type item struct {
 		r    Record
-		rank int // 0 SOA, 1 apex NS, 2 the rest
+		rank int // 0 SOA, 1 apex NS, 2 the rest of the apex, 3 the rest
 		addr netip.Addr
 	}
 	items := make([]item, 0, len(records))
@@ -53,12 +54,15 @@ func Emit(origin string, ttl uint32, records []Record) []byte {
 		if c, err := CanonicalName(r.Name, origin); err == nil {
 			r.Name = c
 		}
-		it := item{r: r, rank: 2, addr: addrOf(r.Name)}
+		it := item{r: r, rank: 3, addr: addrOf(r.Name)}
 		switch {
-		case r.Type == dns.TypeSOA && r.Name == origin:
+		case r.Name != origin:
+		case r.Type == dns.TypeSOA:
 			it.rank = 0
-		case r.Type == dns.TypeNS && r.Name == origin:
+		case r.Type == dns.TypeNS:
 			it.rank = 1
+		default:
+			it.rank = 2
 		}
 		items = append(items, it)
 	}
@@ -97,7 +101,7 @@ func Emit(origin string, ttl uint32, records []Record) []byte {
 	prevRank := 0
 	for _, it := range items {
 		r := it.r
-		if it.rank == 2 && prevRank < 2 {
+		if it.rank == 3 && prevRank < 3 {
 			b = append(b, '\n') // a blank line after the apex
 		}
 		prevRank = it.rank

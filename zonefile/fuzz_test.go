@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
 // FuzzParse feeds the reader arbitrary bytes: it must never panic, and what
@@ -75,6 +77,39 @@ func FuzzParse(f *testing.F) {
 		z2, err2 := ParseBytes(bytes.Clone(data), "fuzz.zone", Options{Origin: origin, FS: fsys, MaxGenerate: 256})
 		if (err == nil) != (err2 == nil) || len(z2.Records) != len(z.Records) {
 			t.Fatal("two parses differ")
+		}
+	})
+}
+
+// FuzzPatch patches what the reader makes of arbitrary text: every PTR and
+// CNAME is replaced, deleted or kept as the fuzzer's bytes say, and a PTR is
+// added. Patch must not panic, and when it succeeds the result must read
+// back with exactly those changes.
+func FuzzPatch(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "patch", "*.zone"))
+	for _, s := range seeds {
+		if b, err := os.ReadFile(s); err == nil {
+			f.Add(b, []byte{0, 1, 2, 3})
+		}
+	}
+	f.Add([]byte(hdr+"1 PTR a.\n PTR b.\n2 3 PTR c.\n$GENERATE 1-9/3 x$ PTR g$.\n"), []byte{1, 0, 1})
+	f.Fuzz(func(t *testing.T, data, ops []byte) {
+		opt := Options{Origin: "test.", MaxGenerate: 64}
+		z, err := ParseBytes(data, "fuzz.zone", opt)
+		if err != nil || len(z.Files) != 1 || len(ops) == 0 {
+			return
+		}
+		if errs, _ := z.Check(CheckOptions{CheckNames: CheckNamesIgnore}); len(errs) > 0 {
+			return
+		}
+		changes := pickChanges(z, func(i int) int { return int(ops[i%len(ops)] % 3) })
+		changes = append(changes, rdns.Change{Action: rdns.Add, Name: "added.test.", Type: "PTR", New: "added.example."})
+		out, err := z.Patch(changes, PatchOptions{Now: patchNow})
+		if err != nil {
+			return
+		}
+		if err := verifyPatch(z, changes, out, opt); err != nil {
+			t.Fatalf("%v\n--- input\n%s\n--- output\n%s", err, data, out[0])
 		}
 	})
 }

@@ -493,11 +493,13 @@ func (p *parser) record(f *fileState, ent *lexEntry) {
 		p.errorf(f, line, "%v", err)
 		return
 	}
+	lastTTL := !h.explicitTTL && !p.defKnown && p.ttlKnown
 	ttl, ok := p.recordTTL(f, line, h, soaMin)
 	if !ok {
 		return
 	}
 	ei := p.addEntry(f, EntryRecord, ent)
+	f.file.Entries[ei].LastTTL = lastTTL
 	p.zone.Records = append(p.zone.Records, Record{
 		Name:  owner,
 		TTL:   ttl,

@@ -50,6 +50,7 @@ func (z *Zone) Patch(changes []rdns.Change, opt PatchOptions) (map[int][]byte, e
 		opt.Now = time.Now()
 	}
 	p := &patcher{z: z, gens: map[entryKey]*genEdit{}, touched: map[entryKey]bool{}}
+	p.indexNames(changes)
 	for _, c := range changes {
 		if err := p.change(c); err != nil {
 			return nil, fmt.Errorf("%s %s %s %s: %w", c.Action, c.Type, c.Name, strings.TrimSpace(c.Old+" "+c.New), err)
@@ -67,17 +68,16 @@ func (z *Zone) Patch(changes []rdns.Change, opt PatchOptions) (map[int][]byte, e
 	if err := p.ownerFixes(); err != nil {
 		return nil, err
 	}
-	out, err := p.apply()
-	if err != nil {
+	if err := p.ttlFixes(); err != nil {
 		return nil, err
 	}
-	if len(out) == 0 && !opt.ForceSerial {
-		return out, nil
+	if len(p.edits) == 0 && !opt.ForceSerial {
+		return map[int][]byte{}, nil
 	}
-	if err := p.bumpSerial(opt.Now, out); err != nil {
+	if err := p.bumpSerial(opt.Now); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return p.apply()
 }
 
 type entryKey struct{ file, entry int32 }
@@ -117,6 +117,9 @@ type patcher struct {
 	deleted map[entryKey]bool
 	seq     int
 	zn      *rdns.ZoneName
+	ttlGone []entryKey // deleted entries that wrote a TTL
+	names   map[string][]int32
+	recs    map[entryKey]Record
 }
 
 func (p *patcher) addEdit(file int32, start, end int32, text []byte) {
@@ -173,9 +176,9 @@ func (p *patcher) change(c rdns.Change) error {
 			return nil // already there
 		}
 		// A name a $GENERATE line makes: split the line around it.
-		for i, r := range z.Records {
-			if r.Iter >= 0 && r.Name == name && r.Type == typ {
-				return p.changeRecord(i, rdns.Add, newData)
+		for _, i := range p.byName(name) {
+			if r := z.Records[i]; r.Iter >= 0 && r.Type == typ {
+				return p.changeRecord(int(i), rdns.Add, newData)
 			}
 		}
 		addr := c.Addr.Unmap()
@@ -188,12 +191,33 @@ func (p *patcher) change(c rdns.Change) error {
 	return fmt.Errorf("unknown action %q", c.Action)
 }
 
+// byName lists the records of one owner. The index is built once, in one
+// pass over the records, for the owners the change set names.
+func (p *patcher) byName(name string) []int32 {
+	return p.names[name]
+}
+
+// indexNames prepares byName for the owners of changes.
+func (p *patcher) indexNames(changes []rdns.Change) {
+	p.names = make(map[string][]int32, len(changes))
+	for _, c := range changes {
+		if n, err := CanonicalName(c.Name, p.z.Origin); err == nil {
+			p.names[n] = nil
+		}
+	}
+	for i, r := range p.z.Records {
+		if l, ok := p.names[r.Name]; ok {
+			p.names[r.Name] = append(l, int32(i))
+		}
+	}
+}
+
 // find lists the records with this name, type and RDATA.
 func (p *patcher) find(name string, typ uint16, data string) []int {
 	var out []int
-	for i, r := range p.z.Records {
-		if r.Name == name && r.Type == typ && r.Data == data {
-			out = append(out, i)
+	for _, i := range p.byName(name) {
+		if r := p.z.Records[i]; r.Type == typ && r.Data == data {
+			out = append(out, int(i))
 		}
 	}
 	return out
@@ -244,13 +268,22 @@ func (p *patcher) changeRecord(i int, action rdns.Action, newData string) error 
 		text := targetText(newData, e.Origin, lx.text(first))
 		p.addEdit(r.File, first.s, last.e, []byte(text))
 	case rdns.Delete:
-		if p.deleted == nil {
-			p.deleted = map[entryKey]bool{}
-		}
-		p.deleted[key] = true
+		p.markDeleted(key, h.explicitTTL)
 		p.addEdit(r.File, e.Start, e.End, nil)
 	}
 	return nil
+}
+
+// markDeleted notes an entry that goes away, and whether it wrote a TTL
+// that later entries may have taken (RFC 1035).
+func (p *patcher) markDeleted(key entryKey, explicitTTL bool) {
+	if p.deleted == nil {
+		p.deleted = map[entryKey]bool{}
+	}
+	p.deleted[key] = true
+	if explicitTTL {
+		p.ttlGone = append(p.ttlGone, key)
+	}
 }
 
 // targetText writes a new target the way the old one was written: relative
@@ -360,6 +393,9 @@ func pathMatches(given, path string) bool {
 // addrOf is the address a reverse name stands for (also under a classless
 // child zone's origin), or the zero Addr.
 func (p *patcher) addrOf(name string) netip.Addr {
+	if a, ok := reverseAddr(name); ok {
+		return a
+	}
 	if a, err := rdns.ParseReverseName(name); err == nil {
 		return a.Unmap()
 	}
@@ -408,9 +444,6 @@ func (p *patcher) rewriteGenerate(g *genEdit) ([]byte, error) {
 	z := p.z
 	f := z.Files[g.key.file]
 	e := f.Entries[g.key.entry]
-	if g.deleted {
-		return nil, nil
-	}
 	lx, ent, err := entryLex(f, e)
 	if err != nil {
 		return nil, err
@@ -419,6 +452,14 @@ func (p *patcher) rewriteGenerate(g *genEdit) ([]byte, error) {
 	h, msg := parseHead(lx, toks, 3)
 	if msg != "" || len(toks) < 4 || h.next >= len(toks) {
 		return nil, fmt.Errorf("%s:%d: cannot read the $GENERATE line again", f.Path, e.Line)
+	}
+	if g.deleted || p.allDropped(g, toks, lx) {
+		if h.explicitTTL {
+			p.ttlGone = append(p.ttlGone, g.key)
+		}
+		if g.deleted {
+			return nil, nil
+		}
 	}
 	rng, err := parseGenRange(lx.text(toks[1]))
 	if err != nil {
@@ -509,13 +550,16 @@ func genOwner(z *Zone, f *File, e Entry, lx *lexer, lhs token, it int64) (string
 	return canonicalName(string(b), e.Origin)
 }
 
-// entryRecord maps an entry to the first record it made.
-func (p *patcher) entryRecords() map[entryKey]Record {
-	m := make(map[entryKey]Record, len(p.z.Records))
+// recordsOf finds the first record each of the given entries made, in one
+// pass over the records.
+func (p *patcher) recordsOf(keys map[entryKey]bool) map[entryKey]Record {
+	m := make(map[entryKey]Record, len(keys))
 	for _, r := range p.z.Records {
 		k := entryKey{r.File, r.Entry}
-		if _, ok := m[k]; !ok {
-			m[k] = r
+		if keys[k] {
+			if _, ok := m[k]; !ok {
+				m[k] = r
+			}
 		}
 	}
 	return m
@@ -587,30 +631,29 @@ func (p *patcher) placeAdds() error {
 		return nil
 	}
 	z := p.z
-	recs := p.entryRecords()
-	var addrCands, nsCands []candidate
-	for fi, f := range z.Files {
-		for ei, e := range f.Entries {
-			if e.Kind != EntryRecord && e.Kind != EntryGenerate {
-				continue
-			}
-			r, ok := recs[entryKey{int32(fi), int32(ei)}]
-			if !ok {
-				continue
-			}
-			c := candidate{name: r.Name, file: int32(fi), entry: int32(ei)}
-			switch r.Type {
-			case dns.TypePTR, dns.TypeCNAME:
-				c.addr = p.addrOf(r.Name)
-				addrCands = append(addrCands, c)
-			case dns.TypeNS:
-				if e.Kind == EntryRecord {
-					nsCands = append(nsCands, c)
-				}
+	addrCands := make([]candidate, 0, len(z.Records))
+	var nsCands []candidate
+	prev := entryKey{-1, -1}
+	for _, r := range z.Records {
+		k := entryKey{r.File, r.Entry}
+		if k == prev {
+			continue
+		}
+		prev = k
+		c := candidate{name: r.Name, file: r.File, entry: r.Entry}
+		switch r.Type {
+		case dns.TypePTR, dns.TypeCNAME:
+			c.addr = p.addrOf(r.Name)
+			addrCands = append(addrCands, c)
+		case dns.TypeNS:
+			if r.Iter < 0 {
+				nsCands = append(nsCands, c)
 			}
 		}
 	}
-	slices.SortStableFunc(addrCands, compareCand)
+	if !slices.IsSortedFunc(addrCands, compareCand) {
+		slices.SortStableFunc(addrCands, compareCand)
+	}
 	places := map[[2]int32]*insertion{}
 	var order [][2]int32
 	at := func(file int32, pos int32, origin string, block bool) *insertion {
@@ -704,7 +747,11 @@ func appendAddLine(b []byte, a pendingAdd, origin string) []byte {
 		b = append(b, a.genRng...)
 		b = append(b, '\t')
 	}
-	b = append(b, relativeName(a.name, origin)...)
+	owner := relativeName(a.name, origin)
+	if a.genRng == "" && strings.HasPrefix(owner, "$") {
+		b = append(b, '\\') // not a directive
+	}
+	b = append(b, owner...)
 	b = append(b, "\tIN\t"...)
 	b = append(b, typeString(a.typ)...)
 	b = append(b, '\t')
@@ -713,55 +760,61 @@ func appendAddLine(b []byte, a pendingAdd, origin string) []byte {
 }
 
 // ownerFixes writes the owner of a deleted entry into the next entry when
-// that entry inherited it.
+// that entry inherited it: one pass over each file with deletions.
 func (p *patcher) ownerFixes() error {
 	if len(p.deleted) == 0 {
 		return nil
 	}
-	keys := make([]entryKey, 0, len(p.deleted))
+	files := map[int32]bool{}
 	for k := range p.deleted {
-		keys = append(keys, k)
+		files[k.file] = true
 	}
-	slices.SortFunc(keys, func(a, b entryKey) int {
-		if c := cmp.Compare(a.file, b.file); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.entry, b.entry)
-	})
-	recs := p.entryRecords()
-	for _, k := range keys {
-		f := p.z.Files[k.file]
-		e := f.Entries[k.entry]
-		if e.Inherit {
-			continue
-		}
-		for j := int(k.entry) + 1; j < len(f.Entries); j++ {
-			n := f.Entries[j]
-			if n.Kind != EntryRecord {
+	type fix struct{ from, to entryKey }
+	var fixes []fix
+	need := map[entryKey]bool{}
+	for fi := range files {
+		f := p.z.Files[fi]
+		pending := int32(-1) // a deleted entry whose owner is still to be handed on
+		for j, e := range f.Entries {
+			if e.Kind != EntryRecord {
 				continue
 			}
-			if p.deleted[entryKey{k.file, int32(j)}] {
-				if n.Inherit {
-					continue
+			k := entryKey{fi, int32(j)}
+			if p.deleted[k] {
+				if !e.Inherit {
+					pending = int32(j)
 				}
-				break
+				continue
 			}
-			if !n.Inherit {
-				break
+			if e.Inherit && pending >= 0 {
+				from := entryKey{fi, pending}
+				fixes = append(fixes, fix{from, k})
+				need[from] = true
 			}
-			var owner []byte
-			if n.Origin == e.Origin {
-				lx, ent, err := entryLex(f, e)
-				if err != nil {
-					return err
-				}
-				owner = bytes.Clone(lx.text(ent.toks[0]))
-			} else {
-				owner = []byte(relativeName(recs[k].Name, n.Origin))
-			}
-			p.addEdit(k.file, n.Start, n.Start, owner)
-			break
+			pending = -1
 		}
+	}
+	slices.SortFunc(fixes, func(a, b fix) int {
+		if c := cmp.Compare(a.to.file, b.to.file); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.to.entry, b.to.entry)
+	})
+	recs := p.recordsOf(need)
+	for _, x := range fixes {
+		f := p.z.Files[x.from.file]
+		e, n := f.Entries[x.from.entry], f.Entries[x.to.entry]
+		var owner []byte
+		if n.Origin == e.Origin {
+			lx, ent, err := entryLex(f, e)
+			if err != nil {
+				return err
+			}
+			owner = bytes.Clone(lx.text(ent.toks[0]))
+		} else {
+			owner = []byte(relativeName(recs[x.from].Name, n.Origin))
+		}
+		p.addEdit(x.to.file, n.Start, n.Start, owner)
 	}
 	return nil
 }
@@ -786,8 +839,12 @@ func (p *patcher) apply() (map[int][]byte, error) {
 			return cmp.Compare(a.seq, b.seq)
 		})
 		data := p.z.Files[fi].Data
+		size := len(data)
+		for _, e := range edits {
+			size += len(e.text) - int(e.end-e.start)
+		}
 		var b bytes.Buffer
-		b.Grow(len(data) + 256)
+		b.Grow(max(size, 0))
 		pos := int32(0)
 		for _, e := range edits {
 			if e.start < pos {
@@ -805,8 +862,8 @@ func (p *patcher) apply() (map[int][]byte, error) {
 	return out, nil
 }
 
-// bumpSerial adds the serial's edit and makes the files again.
-func (p *patcher) bumpSerial(now time.Time, out map[int][]byte) error {
+// bumpSerial adds the edit of the SOA serial.
+func (p *patcher) bumpSerial(now time.Time) error {
 	z := p.z
 	for _, r := range z.Records {
 		if r.Type != dns.TypeSOA || r.Name != z.Origin || r.Iter >= 0 {
@@ -824,15 +881,137 @@ func (p *patcher) bumpSerial(now time.Time, out map[int][]byte) error {
 		}
 		old, _ := strconv.ParseUint(string(lx.text(t)), 10, 32)
 		p.addEdit(r.File, t.s, t.e, strconv.AppendUint(nil, uint64(NextSerial(uint32(old), now)), 10))
-		newOut, err := p.apply()
-		if err != nil {
-			return err
-		}
-		clear(out)
-		for k, v := range newOut {
-			out[k] = v
-		}
 		return nil
 	}
 	return nil // a zone without an SOA keeps its changes and has no serial
+}
+
+// allDropped says whether every iteration of a $GENERATE line is taken out
+// and replaced by nothing.
+func (p *patcher) allDropped(g *genEdit, toks []token, lx *lexer) bool {
+	rng, err := parseGenRange(lx.text(toks[1]))
+	if err != nil {
+		return false
+	}
+	for it := rng.start; it <= rng.stop; it += rng.step {
+		if t, ok := g.drop[it]; !ok || t != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// ttlFixes writes its TTL into the first entry after a deleted one that
+// wrote a TTL, when that entry took it (RFC 1035, no $TTL in effect), so
+// that no untouched record changes TTL: one pass over each such file.
+func (p *patcher) ttlFixes() error {
+	if len(p.ttlGone) == 0 {
+		return nil
+	}
+	gone := map[entryKey]bool{}
+	files := map[int32]bool{}
+	for _, k := range p.ttlGone {
+		gone[k] = true
+		files[k.file] = true
+	}
+	targets := map[entryKey]bool{}
+	for fi := range files {
+		f := p.z.Files[fi]
+		pending := false
+		for j, e := range f.Entries {
+			k := entryKey{fi, int32(j)}
+			switch {
+			case gone[k]:
+				pending = true
+			case e.Kind == EntryInclude || e.Kind == EntryTTL:
+				pending = false
+			case e.Kind != EntryRecord || p.deleted[k]:
+			default:
+				if pending && e.LastTTL {
+					targets[k] = true
+				}
+				pending = false
+			}
+		}
+	}
+	recs := p.recordsOf(targets)
+	keys := make([]entryKey, 0, len(targets))
+	for k := range targets {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b entryKey) int {
+		if c := cmp.Compare(a.file, b.file); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.entry, b.entry)
+	})
+	for _, nk := range keys {
+		f := p.z.Files[nk.file]
+		_, ent, err := entryLex(f, f.Entries[nk.entry])
+		if err != nil {
+			return err
+		}
+		i := 0
+		if !ent.initialWS {
+			i = 1
+		}
+		if i >= len(ent.toks) {
+			continue
+		}
+		ttl := strconv.AppendUint(nil, uint64(recs[nk].TTL), 10)
+		p.addEdit(nk.file, ent.toks[i].s, ent.toks[i].s, append(ttl, ' '))
+	}
+	return nil
+}
+
+// reverseAddr reads d.c.b.a.in-addr.arpa. and the 32-nibble ip6.arpa. names
+// without allocating; other names are left to rdns.
+func reverseAddr(name string) (netip.Addr, bool) {
+	switch {
+	case strings.HasSuffix(name, ".in-addr.arpa."):
+		s := name[:len(name)-len(".in-addr.arpa.")]
+		var a [4]byte
+		for i := 3; i >= 0; i-- {
+			j := strings.IndexByte(s, '.')
+			if (j < 0) != (i == 0) {
+				return netip.Addr{}, false
+			}
+			l := s
+			if j >= 0 {
+				l, s = s[:j], s[j+1:]
+			}
+			n, ok := octet(l)
+			if !ok {
+				return netip.Addr{}, false
+			}
+			a[i] = byte(n)
+		}
+		return netip.AddrFrom4(a), true
+	case strings.HasSuffix(name, ".ip6.arpa.") && len(name) == 64+len("ip6.arpa."):
+		var a [16]byte
+		for i := 0; i < 32; i++ {
+			c := name[2*i]
+			if name[2*i+1] != '.' {
+				return netip.Addr{}, false
+			}
+			var v byte
+			switch {
+			case '0' <= c && c <= '9':
+				v = c - '0'
+			case 'a' <= c && c <= 'f':
+				v = c - 'a' + 10
+			default:
+				return netip.Addr{}, false
+			}
+			// nibble i counts from the least significant
+			b := 15 - i/2
+			if i%2 == 0 {
+				a[b] |= v
+			} else {
+				a[b] |= v << 4
+			}
+		}
+		return netip.AddrFrom16(a).Unmap(), true
+	}
+	return netip.Addr{}, false
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -158,6 +160,13 @@ func patchCases() []patchCase {
 		}},
 		{name: "no-final-newline", zone: "nonewline.zone", origin: "100.51.198.in-addr.arpa.", changes: []rdns.Change{
 			ptr(rdns.Add, "7.100.51.198.in-addr.arpa.", "", "seven.example.net."),
+		}},
+		{name: "delete-keeps-next-ttl", zone: "rfc1035.zone", origin: "113.0.203.in-addr.arpa.", changes: []rdns.Change{
+			ptr(rdns.Delete, "1.113.0.203.in-addr.arpa.", "one.example.net.", ""),
+			ptr(rdns.Delete, "2.113.0.203.in-addr.arpa.", "two.example.net.", ""),
+			ptr(rdns.Delete, "10.113.0.203.in-addr.arpa.", "g10.example.net.", ""),
+			ptr(rdns.Delete, "11.113.0.203.in-addr.arpa.", "g11.example.net.", ""),
+			ptr(rdns.Delete, "12.113.0.203.in-addr.arpa.", "g12.example.net.", ""),
 		}},
 		{name: "unchanged", zone: "base.zone", changes: []rdns.Change{
 			ptr(rdns.Replace, "10"+o, "mail.example.net.", "mail.example.net."),
@@ -454,4 +463,170 @@ func TestGenerateAPI(t *testing.T) {
 	if _, err := z.Generate(0, 0); err == nil {
 		t.Error("Generate of a non-$GENERATE entry")
 	}
+}
+
+// overlayFS serves the patched bytes of some files over a directory.
+type overlayFS struct {
+	base  fs.FS
+	files map[string][]byte
+}
+
+func (o overlayFS) Open(name string) (fs.File, error) {
+	if b, ok := o.files[name]; ok {
+		return fstest.MapFS{name: {Data: b}}.Open(name)
+	}
+	return o.base.Open(name)
+}
+
+// TestPatchCorpus patches every corpus zone that loads cleanly: it replaces
+// and deletes PTRs and CNAMEs (plain and generated) and adds a PTR, then
+// reads the result back and checks that exactly those records changed and
+// no untouched record changed TTL.
+func TestPatchCorpus(t *testing.T) {
+	corpus := corpusRoot(t)
+	n := 0
+	for _, c := range corpusCases(t, corpus) {
+		if c.shim || c.okSection || c.origin == "" {
+			continue
+		}
+		opt := Options{Origin: c.origin, FS: os.DirFS(c.root), Dir: path.Dir(c.file)}
+		data, err := os.ReadFile(filepath.Join(c.root, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		z, err := ParseBytes(data, c.file, opt)
+		if err != nil || z == nil {
+			continue
+		}
+		if errs, _ := z.Check(CheckOptions{CheckNames: CheckNamesIgnore}); len(errs) > 0 {
+			continue
+		}
+		n++
+		t.Run(c.name, func(t *testing.T) {
+			changes := pickChanges(z, func(i int) int { return i % 4 })
+			if z.Origin != "." {
+				changes = append(changes, rdns.Change{Action: rdns.Add, Name: "rdnsctl-added." + z.Origin, Type: "PTR", New: "added.example."})
+			}
+			out, err := z.Patch(changes, PatchOptions{Now: patchNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := verifyPatch(z, changes, out, opt); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if n < 30 {
+		t.Errorf("only %d corpus zones patched", n)
+	}
+}
+
+func TestReverseAddr(t *testing.T) {
+	for _, a := range []string{"192.0.2.1", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::", "fe80::1:2:3:4"} {
+		addr := netip.MustParseAddr(a)
+		got, ok := reverseAddr(rdns.ReverseName(addr))
+		if !ok || got != addr {
+			t.Errorf("%s: %v %v", a, got, ok)
+		}
+	}
+	for _, n := range []string{"1.2.3.in-addr.arpa.", "1.2.3.4.5.in-addr.arpa.", "256.2.3.4.in-addr.arpa.", "x.ip6.arpa.", "0/26.2.0.192.in-addr.arpa."} {
+		if _, ok := reverseAddr(n); ok {
+			t.Errorf("%s read as an address", n)
+		}
+	}
+}
+
+// pickChanges replaces (op 0) or deletes (op 1) PTRs and CNAMEs of the zone,
+// each distinct record once; op gets the record's number.
+func pickChanges(z *Zone, op func(i int) int) []rdns.Change {
+	type key struct{ name, typ, data string }
+	seen := map[key]bool{}
+	var changes []rdns.Change
+	i := 0
+	for _, r := range z.Records {
+		if (r.Type != 12 && r.Type != 5) || !IsSubdomain(r.Name, z.Origin) {
+			continue
+		}
+		k := key{r.Name, typeString(r.Type), r.Data}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		i++
+		switch op(i) {
+		case 0:
+			changes = append(changes, rdns.Change{Action: rdns.Replace, Name: r.Name, Type: k.typ, Old: r.Data, New: fmt.Sprintf("patched-%d.example.", i)})
+		case 1:
+			changes = append(changes, rdns.Change{Action: rdns.Delete, Name: r.Name, Type: k.typ, Old: r.Data})
+		}
+	}
+	return changes
+}
+
+// verifyPatch reads a patched zone back and checks that exactly the changed
+// records changed, and that no other record changed TTL.
+func verifyPatch(z *Zone, changes []rdns.Change, out map[int][]byte, opt Options) error {
+	type key struct{ name, typ, data string }
+	files := map[string][]byte{}
+	for idx, b := range out {
+		if idx > 0 {
+			files[z.Files[idx].Path] = b
+		}
+	}
+	main := z.Files[0].Data
+	if b, ok := out[0]; ok {
+		main = b
+	}
+	if opt.FS != nil {
+		opt.FS = overlayFS{base: opt.FS, files: files}
+	}
+	nz, err := ParseBytes(main, z.Files[0].Path, opt)
+	if err != nil {
+		return fmt.Errorf("patched zone does not parse: %v", err)
+	}
+	want := map[key]uint32{}
+	for _, r := range z.Loaded() {
+		if r.Type != 6 {
+			want[key{r.Name, typeString(r.Type), r.Data}] = r.TTL
+		}
+	}
+	changed := map[key]bool{}
+	for _, ch := range changes {
+		switch ch.Action {
+		case rdns.Delete:
+			delete(want, key{ch.Name, ch.Type, ch.Old})
+		case rdns.Replace:
+			delete(want, key{ch.Name, ch.Type, ch.Old})
+			want[key{ch.Name, ch.Type, ch.New}] = 0
+			changed[key{ch.Name, ch.Type, ch.New}] = true
+		case rdns.Add:
+			want[key{ch.Name, ch.Type, ch.New}] = 0
+			changed[key{ch.Name, ch.Type, ch.New}] = true
+		}
+	}
+	got := map[key]uint32{}
+	for _, r := range nz.Loaded() {
+		if r.Type != 6 {
+			got[key{r.Name, typeString(r.Type), r.Data}] = r.TTL
+		}
+	}
+	var problems []string
+	for k, ttl := range want {
+		g, ok := got[k]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("missing %v", k))
+		} else if !changed[k] && g != ttl {
+			problems = append(problems, fmt.Sprintf("%v: TTL %d, was %d", k, g, ttl))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			problems = append(problems, fmt.Sprintf("unexpected %v", k))
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return fmt.Errorf("patched zone:\n%s", strings.Join(problems, "\n"))
+	}
+	return nil
 }

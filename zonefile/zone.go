@@ -46,6 +46,9 @@ type Entry struct {
 	// Inherit is true when a record entry's owner was not written and was
 	// taken from the previous entry (the line starts with white space).
 	Inherit bool
+	// LastTTL is true when a record entry's TTL was not written and, no
+	// $TTL being in effect, is the last TTL written before it (RFC 1035).
+	LastTTL bool
 	// Origin is the $ORIGIN in effect for the entry (absolute, lower-case).
 	Origin string
 }
