@@ -139,3 +139,5 @@ func diffLines(a, b []string) (onlyA, onlyB []string) {
 	sort.Strings(onlyB)
 	return
 }
+
+func lookPath(name string) (string, error) { return exec.LookPath(name) }
