@@ -1,6 +1,11 @@
 package resolver
 
-import "sync/atomic"
+import (
+	"os"
+	"sync/atomic"
+)
 
-// Temporary counters for tuning (helper's work in progress).
 var DbgWrites, DbgReads, DbgReadMsgs atomic.Uint64
+
+var dbgPick = os.Getenv("RDNS_PICK")
+var dbgNoGosched = os.Getenv("RDNS_NOGOSCHED") != ""

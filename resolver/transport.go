@@ -89,6 +89,12 @@ type server struct {
 // runs of 64, so that callers woken together share a send batch, and all the
 // sockets get used (a server spreads its work by socket).
 func (s *server) pick() *udpSock {
+	switch dbgPick {
+	case "random":
+		return s.socks[rand.Uint32()%uint32(len(s.socks))]
+	case "rr":
+		return s.socks[s.picks.Add(1)%uint32(len(s.socks))]
+	}
 	return s.socks[(s.picks.Add(1)>>6)%uint32(len(s.socks))]
 }
 
@@ -223,7 +229,9 @@ func (s *udpSock) send(cl *call, sent *atomic.Uint64) {
 		return
 	}
 	// Let the callers that are ready to run queue their queries too.
-	runtime.Gosched()
+	if !dbgNoGosched {
+		runtime.Gosched()
+	}
 	for {
 		s.qmu.Lock()
 		if len(s.ends) == 0 {
