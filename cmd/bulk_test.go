@@ -279,3 +279,44 @@ func ptrAnswers(t *testing.T, zones, block string) []string {
 	}
 	return out
 }
+
+// transfer export writes a standalone zone and CSV and removes (or CNAMEs)
+// the block; transfer import of either brings the record set back.
+func TestTransferExportImport(t *testing.T) {
+	for _, tt := range []struct {
+		name, cnameTo, importFile string
+	}{
+		{"remove, import the zone file", "", "192/27.100.51.198.in-addr.arpa.zone"},
+		{"cname, import the csv", "192-27.rev.other.example.", "198.51.100.192_27.csv"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyExamples(t)
+			zones, cfg, out := filepath.Join(dir, "zones"), filepath.Join(dir, "rdnsctl.yaml"), filepath.Join(dir, "handover")
+			orig := recordSet(t, zones)
+			args := []string{"transfer", "export", "198.51.100.192/27", "--out", out, "--config", cfg, "--write"}
+			if tt.cnameTo != "" {
+				args = append(args, "--cname-to", tt.cnameTo)
+			}
+			if r := run(t, "", "", args...); r.code != 0 {
+				t.Fatalf("export: exit %d\n%s", r.code, r.err)
+			}
+			checkZones(t, zones)
+			checkZones(t, out)
+			mid := recordSet(t, zones)
+			gone, added := diffLines(orig, mid)
+			if len(gone) != 2 {
+				t.Errorf("export removed %v", gone)
+			}
+			if tt.cnameTo == "" && len(added) != 0 || tt.cnameTo != "" && len(added) != 2 {
+				t.Errorf("export added %v", added)
+			}
+			file := filepath.Join(out, strings.ReplaceAll(tt.importFile, "/", "-"))
+			if r := run(t, "", "", "transfer", "import", file, "--block", "198.51.100.192/27", "--config", cfg, "--write"); r.code != 0 {
+				t.Fatalf("import: exit %d\n%s", r.code, r.err)
+			}
+			if gone, added := diffLines(orig, recordSet(t, zones)); len(gone)+len(added) > 0 {
+				t.Errorf("round trip changed the record set:\n-%v\n+%v", gone, added)
+			}
+		})
+	}
+}

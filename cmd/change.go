@@ -71,13 +71,18 @@ type changeSummary struct {
 
 // runPlan is the one path from change set to preview or write.
 func (a *App) runPlan(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *changeFlags, retire ...string) error {
+	return a.runPlanWith(s, cs, unchanged, f, nil, retire)
+}
+
+// runPlanWith is runPlan with extra new files written alongside.
+func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *changeFlags, extra []plan.File, retire []string) error {
 	cs.Sort()
 	if !f.force && f.maxChange > 0 {
 		if err := plan.Guard(s, cs, f.maxChange/100, 10); err != nil {
 			return &usageError{err}
 		}
 	}
-	p, err := plan.Build(s, cs, plan.Options{Now: a.Now(), Template: a.planTemplate()}, retire...)
+	p, err := plan.Build(s, cs, plan.Options{Now: a.Now(), Template: a.planTemplate(), Extra: extra}, retire...)
 	if err != nil {
 		return err
 	}

@@ -208,9 +208,7 @@ func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, error) {
 		}
 	case []string:
 		for _, p := range z {
-			for _, q := range splitList(p) {
-				add(q, "")
-			}
+			add(p, "")
 		}
 	case []any:
 		for i, item := range z {
@@ -234,8 +232,9 @@ func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, error) {
 	return out, nil
 }
 
+// splitList splits a list of paths from the environment.
 func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ':' || r == '\n' })
 }
 
 func (c *Config) String() string { return fmt.Sprintf("config %q", c.File) }

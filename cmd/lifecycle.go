@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +51,8 @@ IPv6, through --resolver) to the address, or nothing is planned for it.
 --no-validate skips that, and the journal records it.`
 
 // runLifecycle plans events and runs the plan like every changing verb.
-func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *lifecycleFlags, validates bool, strict bool, early []lifecycle.Problem) error {
+// Problems with a line number are reported as SRC:LINE.
+func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *lifecycleFlags, validates bool, strict bool, src string, early []lifecycle.Problem) error {
 	unlock, err := a.beginWrite(&lf.change)
 	if err != nil {
 		return err
@@ -86,7 +88,11 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 	}
 	cs, problems := lifecycle.Plan(s, events, opt)
 	problems = append(early, problems...)
+	slices.SortStableFunc(problems, func(x, y lifecycle.Problem) int { return x.Line - y.Line })
 	for _, p := range problems {
+		if p.Line > 0 {
+			p.File = src
+		}
 		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %v\n", p)
 	}
 	if len(problems) > 0 && (strict || len(cs.Changes) == 0) {
@@ -133,7 +139,8 @@ func (a *App) notify(cs rdns.ChangeSet, lf *lifecycleFlags) {
 			"RDNS_CUSTOMER="+c.Customer, "RDNS_TICKET="+firstNonEmpty(c.Ticket, lf.change.ticket))
 		cmd.Stdout, cmd.Stderr = a.IO.ErrOut, a.IO.ErrOut
 		if err := cmd.Run(); err != nil {
-			a.warn(fmt.Sprintf("notify for %s failed (the change stays): %v", c.Addr, err))
+			// not a.warn: --quiet must not hide it
+			fmt.Fprintf(a.IO.ErrOut, "warning: notify for %s failed (the change stays): %v\n", c.Addr, err)
 		}
 	}
 }
@@ -162,7 +169,7 @@ func (a *App) newSetCmd() *cobra.Command {
 			if _, err := lifecycle.ParseTarget(args[0]); err != nil {
 				return &usageError{err}
 			}
-			return a.runLifecycle(c.Context(), []lifecycle.Event{ev}, &lf, true, true, nil)
+			return a.runLifecycle(c.Context(), []lifecycle.Event{ev}, &lf, true, true, "", nil)
 		},
 	}
 	a.addLifecycleFlags(c, &lf, true)
@@ -181,7 +188,7 @@ func (a *App) newUnsetCmd() *cobra.Command {
 			if _, err := lifecycle.ParseTarget(args[0]); err != nil {
 				return &usageError{err}
 			}
-			return a.runLifecycle(c.Context(), []lifecycle.Event{{Kind: lifecycle.Unset, IP: args[0], Ticket: lf.change.ticket}}, &lf, false, true, nil)
+			return a.runLifecycle(c.Context(), []lifecycle.Event{{Kind: lifecycle.Unset, IP: args[0], Ticket: lf.change.ticket}}, &lf, false, true, "", nil)
 		},
 	}
 	a.addLifecycleFlags(c, &lf, false)
@@ -210,7 +217,7 @@ func (a *App) newProvisionCmd() *cobra.Command {
 				return &usageError{err}
 			}
 			ev := lifecycle.Event{Kind: lifecycle.Provision, IP: args[0], Customer: customer, Hostname: hostname, Ticket: lf.change.ticket}
-			return a.runLifecycle(c.Context(), []lifecycle.Event{ev}, &lf, hostname != "", true, nil)
+			return a.runLifecycle(c.Context(), []lifecycle.Event{ev}, &lf, hostname != "", true, "", nil)
 		},
 	}
 	c.Flags().StringVar(&customer, "customer", "", "customer ID (recorded in the journal)")
@@ -231,7 +238,7 @@ func (a *App) newDeprovisionCmd() *cobra.Command {
 			if _, err := lifecycle.ParseTarget(args[0]); err != nil {
 				return &usageError{err}
 			}
-			return a.runLifecycle(c.Context(), []lifecycle.Event{{Kind: lifecycle.Deprovision, IP: args[0], Ticket: lf.change.ticket}}, &lf, false, true, nil)
+			return a.runLifecycle(c.Context(), []lifecycle.Event{{Kind: lifecycle.Deprovision, IP: args[0], Ticket: lf.change.ticket}}, &lf, false, true, "", nil)
 		},
 	}
 	a.addLifecycleFlags(c, &lf, false)
@@ -275,7 +282,7 @@ nothing is applied. Custom names are validated like set, unless --no-validate.
 			if err != nil {
 				return inputError(fmt.Errorf("%s: %w", name, err))
 			}
-			return a.runLifecycle(c.Context(), events, &lf, true, a.cfg.Strict, problems)
+			return a.runLifecycle(c.Context(), events, &lf, true, a.cfg.Strict, name, problems)
 		},
 	}
 	a.addLifecycleFlags(c, &lf, true)

@@ -108,7 +108,7 @@ CONFIGURATION
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (default ./rdnsctl.yaml, then $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml)")
-	pf.StringSlice("zones", nil, "zone directory or file (repeatable)")
+	pf.StringArray("zones", nil, "zone directory or file (repeatable; RDNSCTL_ZONES takes a list separated by : or ,)")
 	pf.String("ipam", "", "IPAM export file (CSV, NetBox or phpIPAM)")
 	pf.String("ipam-format", "auto", "IPAM export format: auto, csv, netbox, phpipam")
 	pf.StringP("output", "o", "table", "output format: table, json, csv")

@@ -1,9 +1,16 @@
 package cmd
 
 import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/rdnsctl/rdnsctl/bulk"
+	"github.com/rdnsctl/rdnsctl/plan"
 	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
@@ -16,9 +23,11 @@ func (a *App) newTransferCmd() *cobra.Command {
 		Long: `Move a block's PTRs between zones without a moment where an address has no PTR:
 the zone files are written together, new zones before the zones that point into them.`,
 		Example: `  rdnsctl transfer delegate 198.51.100.64/26 --style slash --write
-  rdnsctl transfer undelegate 198.51.100.64/26 --write`,
+  rdnsctl transfer undelegate 198.51.100.64/26 --write
+  rdnsctl transfer export 198.51.100.128/25 --out handover/ --cname-to 128-25.rev.provider.example. --write
+  rdnsctl transfer import their-zone.db --block 203.0.113.0/24 --write`,
 	}
-	c.AddCommand(a.newDelegateCmd(), a.newUndelegateCmd())
+	c.AddCommand(a.newDelegateCmd(), a.newUndelegateCmd(), a.newExportCmd(), a.newImportCmd())
 	return c
 }
 
@@ -109,6 +118,151 @@ it from named.conf).
 			return a.runPlan(s, cs, 0, &f, retire...)
 		},
 	}
+	a.addChangeFlags(c, &f)
+	return c
+}
+
+func (a *App) newExportCmd() *cobra.Command {
+	var (
+		f       changeFlags
+		out     string
+		cnameTo string
+		style   string
+	)
+	c := &cobra.Command{
+		Use:   "export CIDR --out DIR [--cname-to ZONE]",
+		Short: "Hand a block's PTRs to another provider: a standalone zone and CSV, removed from ours",
+		Long: `Write the block's PTRs as a standalone zone file (DIR/ORIGIN.zone, with the SOA and NS
+of the zone template) and as CSV (DIR/BLOCK.csv: ip,ptr) for another provider, and
+remove them from our zones. With --cname-to ZONE the exported zone takes that origin
+and our zones keep one CNAME per address pointing into it (RFC 2317), so the
+addresses resolve without a moment's gap once the other provider serves it.
+` + changeHelp + "\n" + exitStatusHelp,
+		Example: `  rdnsctl transfer export 198.51.100.192/27 --out handover/
+  rdnsctl transfer export 198.51.100.192/27 --out handover/ --cname-to 192-27.rev.other.example. --write`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if out == "" {
+				return usageErrorf("export needs --out DIR")
+			}
+			blocks, err := parseBlocks(args)
+			if err != nil {
+				return err
+			}
+			st := a.cfg.ClasslessStyle
+			if style != "" {
+				if st, err = rdns.ParseStyle(style); err != nil {
+					return &usageError{err}
+				}
+			}
+			unlock, err := a.beginWrite(&f)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			s, err := a.loadZones()
+			if err != nil {
+				return err
+			}
+			ptrs, origin, cs, err := bulk.Export(s, bulk.ExportOptions{Block: blocks[0], Style: st, CNAMETo: cnameTo})
+			if err != nil {
+				return &usageError{err}
+			}
+			if len(ptrs) == 0 {
+				return usageErrorf("%s holds no PTR in the loaded zones: nothing to export", blocks[0])
+			}
+			head, ttl, err := plan.ZoneHead(s, origin, a.planTemplate(), a.Now())
+			if err != nil {
+				return err
+			}
+			zoneData, csvData := bulk.ExportFiles(ptrs, origin, ttl, head, st)
+			if f.write {
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return err
+				}
+			}
+			base := strings.ReplaceAll(strings.TrimSuffix(origin, "."), "/", "-")
+			extra := []plan.File{
+				{Zone: origin, Path: filepath.Join(out, base+".zone"), New: zoneData},
+				{Zone: origin, Path: filepath.Join(out, strings.ReplaceAll(blocks[0].String(), "/", "_")+".csv"), New: csvData},
+			}
+			a.info("exporting %d PTRs of %s as zone %s", len(ptrs), blocks[0], origin)
+			return a.runPlanWith(s, cs, 0, &f, extra, nil)
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "directory for the exported zone file and CSV")
+	c.Flags().StringVar(&cnameTo, "cname-to", "", "the other provider's zone: leave CNAMEs pointing into it")
+	c.Flags().StringVar(&style, "style", "", "label style of a classless exported zone: slash, rfc4183, range")
+	a.addChangeFlags(c, &f)
+	return c
+}
+
+func (a *App) newImportCmd() *cobra.Command {
+	var (
+		f         changeFlags
+		block     string
+		origin    string
+		overwrite string
+	)
+	c := &cobra.Command{
+		Use:   "import FILE --block CIDR",
+		Short: "Re-home another provider's PTRs for a block we received into our zones",
+		Long: `Read another provider's zone file (origin from $ORIGIN, or --origin) or CSV (ip and ptr
+columns), and plan its PTRs inside --block into our zone layout (creating zones from
+the zone template where needed). Where we already publish a different name for an
+address, that is reported as a conflict and left alone, unless --overwrite all.
+` + changeHelp + "\n" + exitStatusHelp,
+		Example: `  rdnsctl transfer import their-zone.db --block 203.0.113.0/24
+  rdnsctl transfer import handover.csv --block 203.0.113.0/24 --write`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			blocks, err := parseBlocks([]string{block})
+			if err != nil || block == "" {
+				return usageErrorf("import needs --block CIDR")
+			}
+			ow, err := bulk.ParseOverwrite(overwrite)
+			if err != nil {
+				return &usageError{err}
+			}
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return inputError(err)
+			}
+			ptrs, err := bulk.ReadPTRs(data, args[0], origin, a.cfg.ClasslessStyle)
+			if err != nil {
+				return inputError(err)
+			}
+			unlock, err := a.beginWrite(&f)
+			if err != nil {
+				return err
+			}
+			defer unlock()
+			s, err := a.loadZones()
+			if err != nil {
+				return err
+			}
+			cs, conflicts, st, err := bulk.Import(s, ptrs, bulk.ImportOptions{Block: blocks[0], Overwrite: ow,
+				NewZone: func(addr netip.Addr) (string, string) {
+					o := newZoneOrigin(addr, blocks)
+					return o, a.newZoneFile(o)
+				}})
+			if err != nil {
+				return &usageError{err}
+			}
+			for _, cf := range conflicts {
+				verb := "kept ours"
+				if cf.Replaced {
+					verb = "replaced"
+				}
+				a.warn(fmt.Sprintf("conflict at %s: we publish %s, they %s (%s)", cf.Addr, strings.Join(cf.Ours, ", "), cf.Theirs, verb))
+			}
+			a.info("%d PTRs of %s read: %d already match, %d conflicts", st.Addresses, blocks[0], st.Unchanged, len(conflicts))
+			return a.runPlan(s, cs, st.Unchanged+st.Kept, &f)
+		},
+	}
+	c.Flags().StringVar(&block, "block", "", "the block we received (PTRs outside it are ignored)")
+	c.Flags().StringVar(&origin, "origin", "", "origin of FILE when it has no $ORIGIN")
+	c.Flags().StringVar(&overwrite, "overwrite", "none", "conflicts: none (keep ours) or all (take theirs)")
 	a.addChangeFlags(c, &f)
 	return c
 }

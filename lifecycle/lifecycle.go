@@ -48,16 +48,39 @@ type Event struct {
 
 // Problem is an event that could not be planned.
 type Problem struct {
+	// File names the input the event came from ("events.jsonl", "stdin");
+	// empty for an event given on the command line.
+	File  string
 	Line  int
 	Event Event
 	Err   error
 }
 
+// Error is one line: where (FILE:LINE, or "line N" when the input has no
+// name), what (the event and its address), and why.
 func (p Problem) Error() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("line %d: %s %s: %v", p.Line, p.Event.Kind, p.Event.IP, p.Err)
+	var b strings.Builder
+	switch {
+	case p.Line > 0 && p.File != "":
+		fmt.Fprintf(&b, "%s:%d: ", p.File, p.Line)
+	case p.Line > 0:
+		fmt.Fprintf(&b, "line %d: ", p.Line)
 	}
-	return fmt.Sprintf("%s %s: %v", p.Event.Kind, p.Event.IP, p.Err)
+	switch {
+	case p.Event.Kind != "" && p.Event.IP != "":
+		fmt.Fprintf(&b, "%s %s: ", p.Event.Kind, p.Event.IP)
+	case p.Event.Kind != "":
+		fmt.Fprintf(&b, "%s: ", p.Event.Kind)
+	case p.Event.IP != "":
+		fmt.Fprintf(&b, "%s: ", p.Event.IP)
+	}
+	msg := "unknown error"
+	if p.Err != nil {
+		msg = p.Err.Error()
+	}
+	// one line, whatever the cause says
+	b.WriteString(strings.Join(strings.Fields(msg), " "))
+	return b.String()
 }
 
 // Options tune Plan.
@@ -80,32 +103,37 @@ type desired struct {
 	customer string
 	ticket   string
 	kind     Kind
+	event    int // index of the event that decided it
 }
 
 // Plan turns events into one change set. Events that cannot be planned are
-// returned as problems; the others are still planned.
+// returned as problems, one per event (an event for a block that fails at
+// several addresses names them as ranges); the others are still planned.
 func Plan(s *zoneset.Set, events []Event, opt Options) (rdns.ChangeSet, []Problem) {
-	var problems []Problem
 	if opt.MaxBlock <= 0 {
 		opt.MaxBlock = 65536
 	}
 	// validate custom names first, in parallel (each is DNS round trips)
 	valid := validateAll(events, opt)
+	addrErrs := make([]addrErrors, len(events))
+	failed := make([]bool, len(events))
+	var problems []Problem
 	want := map[netip.Addr]desired{}
 	var order []netip.Addr
 	for i, ev := range events {
 		if err := valid[i]; err != nil {
-			problems = append(problems, Problem{ev.Line, ev, err})
+			problems = append(problems, Problem{Line: ev.Line, Event: ev, Err: err})
+			failed[i] = true
 			continue
 		}
 		addrs, err := addrsOf(ev, opt.MaxBlock)
 		if err != nil {
-			problems = append(problems, Problem{ev.Line, ev, err})
+			problems = append(problems, Problem{Line: ev.Line, Event: ev, Err: err})
+			failed[i] = true
 			continue
 		}
-		var evProblems []error
 		for _, a := range addrs {
-			d := desired{customer: ev.Customer, ticket: ev.Ticket, kind: ev.Kind}
+			d := desired{customer: ev.Customer, ticket: ev.Ticket, kind: ev.Kind, event: i}
 			switch ev.Kind {
 			case Set:
 				d.name = rdns.CanonicalHostname(ev.Hostname)
@@ -113,7 +141,7 @@ func Plan(s *zoneset.Set, events []Event, opt Options) (rdns.ChangeSet, []Proble
 				if ev.Hostname != "" {
 					d.name = rdns.CanonicalHostname(ev.Hostname)
 				} else if d.name = opt.Defaults.Render(a); d.name == "" {
-					evProblems = append(evProblems, fmt.Errorf("%s: no default template covers it", a))
+					addrErrs[i].add(a, "no default template covers it")
 					continue
 				}
 			case Unset, Deprovision:
@@ -121,7 +149,7 @@ func Plan(s *zoneset.Set, events []Event, opt Options) (rdns.ChangeSet, []Proble
 					break
 				}
 				if d.name = opt.Defaults.Render(a); d.name == "" {
-					evProblems = append(evProblems, fmt.Errorf("%s: no default template covers it", a))
+					addrErrs[i].add(a, "no default template covers it")
 					continue
 				}
 			}
@@ -130,38 +158,112 @@ func Plan(s *zoneset.Set, events []Event, opt Options) (rdns.ChangeSet, []Proble
 			}
 			want[a] = d
 		}
-		if len(evProblems) > 0 {
-			problems = append(problems, Problem{ev.Line, ev, errors.Join(evProblems...)})
-		}
 	}
 	var cs rdns.ChangeSet
 	for _, a := range order {
 		d := want[a]
-		cs.Changes = append(cs.Changes, diff(s, a, d, opt, &problems)...)
+		changes, err := diff(s, a, d, opt)
+		if err != nil {
+			addrErrs[d.event].add(a, err.Error())
+			continue
+		}
+		cs.Changes = append(cs.Changes, changes...)
 	}
+	for i, ev := range events {
+		if !failed[i] && len(addrErrs[i].addrs) > 0 {
+			problems = append(problems, Problem{Line: ev.Line, Event: ev, Err: addrErrs[i].err(ev)})
+		}
+	}
+	slices.SortStableFunc(problems, func(a, b Problem) int { return a.Line - b.Line })
 	cs.Sort()
 	return cs, problems
 }
 
+// addrErrors collects the addresses of one event that could not be planned,
+// by cause.
+type addrErrors struct {
+	msgs  []string
+	addrs map[string][]netip.Addr
+}
+
+func (e *addrErrors) add(a netip.Addr, msg string) {
+	if e.addrs == nil {
+		e.addrs = map[string][]netip.Addr{}
+	}
+	if _, ok := e.addrs[msg]; !ok {
+		e.msgs = append(e.msgs, msg)
+	}
+	e.addrs[msg] = append(e.addrs[msg], a)
+}
+
+// err is one line: the cause alone for an event of one address, else each
+// cause with the addresses it hit, as ranges.
+func (e *addrErrors) err(ev Event) error {
+	b := ev.Block
+	if !b.IsValid() {
+		b, _ = ParseTarget(ev.IP)
+	}
+	single := b.IsValid() && b.IsSingleIP()
+	parts := make([]string, 0, len(e.msgs))
+	for _, m := range e.msgs {
+		if single {
+			parts = append(parts, m)
+			continue
+		}
+		as := e.addrs[m]
+		parts = append(parts, fmt.Sprintf("%s: %s", m, ranges(as)))
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// ranges writes addresses as "a-b, c, d-e (N addresses)", at most five ranges.
+func ranges(as []netip.Addr) string {
+	as = slices.Clone(as)
+	slices.SortFunc(as, netip.Addr.Compare)
+	as = slices.Compact(as)
+	var parts []string
+	more := 0
+	for i := 0; i < len(as); {
+		j := i
+		for j+1 < len(as) && as[j].Next() == as[j+1] {
+			j++
+		}
+		if len(parts) == 5 {
+			more += j - i + 1
+		} else if j == i {
+			parts = append(parts, as[i].String())
+		} else {
+			parts = append(parts, as[i].String()+"-"+as[j].String())
+		}
+		i = j + 1
+	}
+	out := strings.Join(parts, ", ")
+	if more > 0 {
+		out += fmt.Sprintf(" and %d more", more)
+	}
+	if len(as) > 1 {
+		out += fmt.Sprintf(" (%d addresses)", len(as))
+	}
+	return out
+}
+
 // diff plans the changes that give a the desired PTR.
-func diff(s *zoneset.Set, a netip.Addr, d desired, opt Options, problems *[]Problem) []rdns.Change {
+func diff(s *zoneset.Set, a netip.Addr, d desired, opt Options) ([]rdns.Change, error) {
 	l := s.Lookup(a)
 	reason := string(d.kind)
 	switch l.Status {
 	case zoneset.Delegated:
-		*problems = append(*problems, Problem{Event: Event{Kind: d.kind, IP: a.String()}, Err: fmt.Errorf("delegated (%s) to a zone that is not loaded", l.Cut)})
-		return nil
+		return nil, fmt.Errorf("delegated (%s) to a zone that is not loaded", l.Cut)
 	case zoneset.Unmanaged:
 		if d.name == "" {
-			return nil
+			return nil, nil
 		}
 		if opt.NewZone == nil {
-			*problems = append(*problems, Problem{Event: Event{Kind: d.kind, IP: a.String()}, Err: errors.New("no loaded zone covers it")})
-			return nil
+			return nil, errors.New("no loaded zone covers it")
 		}
 		origin, file := opt.NewZone(a)
 		return []rdns.Change{{Action: rdns.Add, Zone: origin, File: file, Name: rdns.ReverseName(a), Addr: a, Type: "PTR", New: d.name,
-			Reason: reason, Customer: d.customer, Ticket: d.ticket}}
+			Reason: reason, Customer: d.customer, Ticket: d.ticket}}, nil
 	}
 	z := l.Zone
 	var out []rdns.Change
@@ -186,7 +288,7 @@ func diff(s *zoneset.Set, a netip.Addr, d desired, opt Options, problems *[]Prob
 				Reason: reason, Customer: d.customer, Ticket: d.ticket})
 		}
 	}
-	return out
+	return out, nil
 }
 
 func addrsOf(ev Event, max int) ([]netip.Addr, error) {
@@ -201,8 +303,11 @@ func addrsOf(ev Event, max int) ([]netip.Addr, error) {
 	if hb := b.Addr().BitLen() - b.Bits(); hb > 30 || 1<<hb > max {
 		return nil, fmt.Errorf("%s has more than %d addresses", b, max)
 	}
-	if b.Bits() != b.Addr().BitLen() && ev.Kind == Set {
+	if !b.IsSingleIP() && ev.Kind == Set {
 		return nil, fmt.Errorf("set takes one address, not the block %s", b)
+	}
+	if !b.IsSingleIP() && ev.Hostname != "" {
+		return nil, fmt.Errorf("a custom host name is for one address, not the block %s", b)
 	}
 	var out []netip.Addr
 	for a := b.Addr(); a.IsValid() && b.Contains(a); a = a.Next() {
@@ -350,7 +455,11 @@ func readCSV(r io.Reader) ([]Event, []Problem, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			probs = append(probs, Problem{Line: line, Err: err})
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line, err = pe.Line, fmt.Errorf("column %d: %w", pe.Column, pe.Err)
+			}
+			probs = append(probs, Problem{Line: line, Err: fmt.Errorf("not a CSV event: %w", err)})
 			continue
 		}
 		ev := Event{Kind: Kind(strings.ToLower(get(rec, "event"))), IP: get(rec, "ip"), Customer: get(rec, "customer"),
@@ -366,15 +475,15 @@ func readCSV(r io.Reader) ([]Event, []Problem, error) {
 
 func checkEvent(ev *Event) *Problem {
 	if !slices.Contains([]Kind{Provision, Deprovision, Set, Unset}, ev.Kind) {
-		return &Problem{ev.Line, *ev, fmt.Errorf("unknown event %q (want provision, deprovision, set, unset)", ev.Kind)}
+		return &Problem{Line: ev.Line, Event: *ev, Err: fmt.Errorf("unknown event %q (want provision, deprovision, set, unset)", ev.Kind)}
 	}
 	p, err := ParseTarget(ev.IP)
 	if err != nil {
-		return &Problem{ev.Line, *ev, err}
+		return &Problem{Line: ev.Line, Event: *ev, Err: err}
 	}
 	ev.Block = p
 	if ev.Kind == Set && ev.Hostname == "" {
-		return &Problem{ev.Line, *ev, errors.New("set needs a hostname")}
+		return &Problem{Line: ev.Line, Event: *ev, Err: errors.New("set needs a hostname")}
 	}
 	return nil
 }

@@ -35,6 +35,9 @@ type Options struct {
 	// Template makes new zones; without one, a new zone copies the SOA and
 	// NS of the nearest loaded zone, with a fresh serial.
 	Template *ZoneTemplate
+	// Extra are further new files written with the plan (an exported zone
+	// and its CSV); none may exist yet.
+	Extra []File
 }
 
 // File is one file the plan writes.
@@ -93,6 +96,13 @@ func Build(s *zoneset.Set, cs rdns.ChangeSet, opt Options, retire ...string) (*P
 			p.Files = append(p.Files, File{Zone: origin, Path: path, Old: z.Files[idx].Data, New: data})
 		}
 	}
+	for _, f := range opt.Extra {
+		if _, err := os.Stat(f.Path); err == nil {
+			return nil, fmt.Errorf("%s exists; refusing to overwrite it", f.Path)
+		}
+		f.Created = true
+		p.Files = append(p.Files, f)
+	}
 	for _, origin := range retire {
 		z := s.Zone(origin)
 		if z == nil {
@@ -147,25 +157,9 @@ func newZoneFile(s *zoneset.Set, origin string, changes []rdns.Change, opt Optio
 	if _, err := os.Stat(path); err == nil {
 		return File{}, fmt.Errorf("zone %s: %s exists but was not loaded as that zone; refusing to overwrite it", origin, path)
 	}
-	t := opt.Template
-	if t == nil || t.MName == "" || len(t.NS) == 0 {
-		nt, err := templateFromNearest(s, origin)
-		if err != nil {
-			return File{}, err
-		}
-		t = nt
-	}
-	ttl := t.TTL
-	if ttl == 0 {
-		ttl = 86400
-	}
-	serial := zonefile.NextSerial(0, opt.Now)
-	soa := &dns.SOA{Hdr: dns.RR_Header{Name: origin, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
-		Ns: t.MName, Mbox: t.RName, Serial: serial, Refresh: or(t.Refresh, 7200), Retry: or(t.Retry, 3600),
-		Expire: or(t.Expire, 1209600), Minttl: or(t.Minimum, 3600)}
-	recs := []zonefile.Record{{Name: origin, TTL: ttl, Class: dns.ClassINET, Type: dns.TypeSOA, Data: rdataOf(soa), Iter: -1}}
-	for _, ns := range t.NS {
-		recs = append(recs, zonefile.Record{Name: origin, TTL: ttl, Class: dns.ClassINET, Type: dns.TypeNS, Data: rdns.CanonicalHostname(ns), Iter: -1})
+	recs, ttl, err := ZoneHead(s, origin, opt.Template, opt.Now)
+	if err != nil {
+		return File{}, err
 	}
 	adds := slices.Clone(changes)
 	slices.SortFunc(adds, func(a, b rdns.Change) int { return a.Addr.Compare(b.Addr) })
@@ -180,6 +174,31 @@ func newZoneFile(s *zoneset.Set, origin string, changes []rdns.Change, opt Optio
 		recs = append(recs, zonefile.Record{Name: strings.ToLower(c.Name), TTL: ttl, Class: dns.ClassINET, Type: typ, Data: c.New, Iter: -1})
 	}
 	return File{Zone: origin, Path: path, New: zonefile.Emit(origin, ttl, recs), Created: true}, nil
+}
+
+// ZoneHead returns the SOA (with a fresh serial) and NS records of a new
+// zone, and its TTL: from the template, or copied from the nearest loaded
+// zone.
+func ZoneHead(s *zoneset.Set, origin string, t *ZoneTemplate, now time.Time) ([]zonefile.Record, uint32, error) {
+	if t == nil || t.MName == "" || len(t.NS) == 0 {
+		nt, err := templateFromNearest(s, origin)
+		if err != nil {
+			return nil, 0, err
+		}
+		t = nt
+	}
+	ttl := t.TTL
+	if ttl == 0 {
+		ttl = 86400
+	}
+	soa := &dns.SOA{Hdr: dns.RR_Header{Name: origin, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
+		Ns: t.MName, Mbox: t.RName, Serial: zonefile.NextSerial(0, now), Refresh: or(t.Refresh, 7200), Retry: or(t.Retry, 3600),
+		Expire: or(t.Expire, 1209600), Minttl: or(t.Minimum, 3600)}
+	recs := []zonefile.Record{{Name: origin, TTL: ttl, Class: dns.ClassINET, Type: dns.TypeSOA, Data: rdataOf(soa), Iter: -1}}
+	for _, ns := range t.NS {
+		recs = append(recs, zonefile.Record{Name: origin, TTL: ttl, Class: dns.ClassINET, Type: dns.TypeNS, Data: rdns.CanonicalHostname(ns), Iter: -1})
+	}
+	return recs, ttl, nil
 }
 
 func or(v, def uint32) uint32 {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/rdnsctl/rdnsctl/rdns"
 )
@@ -41,6 +42,12 @@ func FuzzParse(f *testing.F) {
 		"dir/x":     {Data: []byte("\tPTR x.\n")},
 	}
 	f.Fuzz(func(t *testing.T, data []byte, origin string) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("took %v", d)
+			}
+		}()
 		z, err := ParseBytes(data, "fuzz.zone", Options{Origin: origin, FS: fsys, MaxGenerate: 256})
 		if z == nil {
 			if err == nil {
@@ -94,6 +101,12 @@ func FuzzPatch(f *testing.F) {
 	}
 	f.Add([]byte(hdr+"1 PTR a.\n PTR b.\n2 3 PTR c.\n$GENERATE 1-9/3 x$ PTR g$.\n"), []byte{1, 0, 1})
 	f.Fuzz(func(t *testing.T, data, ops []byte) {
+		start := time.Now()
+		defer func() {
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("took %v", d)
+			}
+		}()
 		opt := Options{Origin: "test.", MaxGenerate: 64}
 		z, err := ParseBytes(data, "fuzz.zone", opt)
 		if err != nil || len(z.Files) != 1 || len(ops) == 0 {

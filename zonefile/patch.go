@@ -526,7 +526,7 @@ func (p *patcher) rewriteGenerate(g *genEdit) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, relativeName(owner, e.Origin)...)
+			out = appendOwner(out, owner, e.Origin)
 			out = append(out, '\t')
 			out = append(out, head...)
 			out = append(out, typeString(h.typ)...)
@@ -747,11 +747,11 @@ func appendAddLine(b []byte, a pendingAdd, origin string) []byte {
 		b = append(b, a.genRng...)
 		b = append(b, '\t')
 	}
-	owner := relativeName(a.name, origin)
-	if a.genRng == "" && strings.HasPrefix(owner, "$") {
-		b = append(b, '\\') // not a directive
+	if a.genRng != "" {
+		b = append(b, relativeName(a.name, origin)...)
+	} else {
+		b = appendOwner(b, a.name, origin)
 	}
-	b = append(b, owner...)
 	b = append(b, "\tIN\t"...)
 	b = append(b, typeString(a.typ)...)
 	b = append(b, '\t')
@@ -1014,4 +1014,15 @@ func reverseAddr(name string) (netip.Addr, bool) {
 		return netip.AddrFrom16(a).Unmap(), true
 	}
 	return netip.Addr{}, false
+}
+
+// appendOwner writes an owner at the start of a line, relative to origin
+// when below it; an owner starting with "$" gets a backslash so that it is
+// not read as a directive.
+func appendOwner(b []byte, name, origin string) []byte {
+	owner := relativeName(name, origin)
+	if strings.HasPrefix(owner, "$") {
+		b = append(b, '\\')
+	}
+	return append(b, owner...)
 }

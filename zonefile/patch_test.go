@@ -168,6 +168,12 @@ func patchCases() []patchCase {
 			ptr(rdns.Delete, "11.113.0.203.in-addr.arpa.", "g11.example.net.", ""),
 			ptr(rdns.Delete, "12.113.0.203.in-addr.arpa.", "g12.example.net.", ""),
 		}},
+		// found by FuzzPatch: a $GENERATE owner "$$" is a literal "$",
+		// which must not start a line as written
+		{name: "dollar-owner", zone: "dollar.zone", origin: "test.", changes: []rdns.Change{
+			ptr(rdns.Replace, "$.test.", "0.test.", "patched.example."),
+			ptr(rdns.Add, "$x.test.", "", "added.example."),
+		}},
 		{name: "unchanged", zone: "base.zone", changes: []rdns.Change{
 			ptr(rdns.Replace, "10"+o, "mail.example.net.", "mail.example.net."),
 			ptr(rdns.Add, "1"+o, "", "gw.example.net."),
