@@ -320,3 +320,58 @@ func TestTransferExportImport(t *testing.T) {
 		})
 	}
 }
+
+func TestBlockInitVariants(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		inErr  string
+		inOut  string
+		inZone map[string][]string // file -> substrings
+	}{
+		{name: "generate splits around custom PTRs", args: []string{"203.0.113.0/25", "--generate", "--write"},
+			inZone: map[string][]string{"zones/113.0.203.in-addr.arpa.zone": {"$GENERATE 2-4\t$\tIN\tPTR\t203-0-113-$.biz.example.net.",
+				"$GENERATE 10-127\t$\tIN\tPTR\t203-0-113-$.biz.example.net.", "7   PTR smtp.lawfirm.example."}}},
+		{name: "skip network and broadcast", args: []string{"203.0.113.128/30", "--skip-network-broadcast", "-o", "json"},
+			inOut: `"ip": "203.0.113.129"`},
+		{name: "ipv6 /48 refused", args: []string{"2001:db8:100::/48"}, code: 2, inErr: "RFC 8501"},
+		{name: "ipv6 small block", args: []string{"2001:db8:100::/120", "--write"},
+			inZone: map[string][]string{"zones/0.0.1.0.8.b.d.0.1.0.0.2.ip6.arpa.zone": {"2001-db8-100--ff.v6.customers.example.net."}}},
+		{name: "ipv6 from ipam", args: []string{"2001:db8:100::/48", "--from-ipam", "--write", "-o", "json"}, inOut: `"added": 0`},
+		{name: "synthesize knot", args: []string{"2001:db8:100::/48", "--synthesize", "knot"},
+			inOut: "prefix: \"\"\n    origin: \"v6.customers.example.net\"\n    network: 2001:db8:100::/48"},
+		{name: "synthesize powerdns", args: []string{"2001:db8:100::/48", "--synthesize", "powerdns"},
+			inOut: `*.0.0.1.0.8.b.d.0.1.0.0.2.ip6.arpa. 3600 IN LUA PTR "createReverse6('%33%.v6.customers.example.net')"`},
+		{name: "invalid rendered name", args: []string{"203.0.113.0/30", "--template", "{dashed}_x.example.net."}, code: 2, inErr: "203.0.113.0"},
+		{name: "overwrite defaults keeps customs", args: []string{"198.51.100.0/24", "--template", "{dashed}.new.example.net.", "--overwrite", "defaults", "--write", "--force"},
+			inZone: map[string][]string{"zones/db.198.51.100": {"mail.acme-widgets.example.", "198-51-100-44.new.example.net.", "gw-zrh1.example.net."}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyExamples(t)
+			r := run(t, "", "", append([]string{"block-init", "--config", filepath.Join(dir, "rdnsctl.yaml")}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.err, tt.inErr) || !strings.Contains(r.out, tt.inOut) {
+				t.Fatalf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", r.code, tt.code, r.out, r.err)
+			}
+			for f, subs := range tt.inZone {
+				b, _ := os.ReadFile(filepath.Join(dir, f))
+				for _, sub := range subs {
+					if !strings.Contains(string(b), sub) {
+						t.Errorf("%s lacks %q:\n%s", f, sub, b)
+					}
+				}
+			}
+			if tt.code == 0 {
+				checkZones(t, filepath.Join(dir, "zones"))
+				again := run(t, "", "", append([]string{"block-init", "--config", filepath.Join(dir, "rdnsctl.yaml"), "--expect-no-changes"}, tt.args...)...)
+				if !strings.Contains(strings.Join(tt.args, " "), "--write") || strings.Contains(strings.Join(tt.args, " "), "--synthesize") {
+					return
+				}
+				if again.code != 0 {
+					t.Errorf("second run: exit %d\n%s", again.code, again.err)
+				}
+			}
+		})
+	}
+}
