@@ -15,6 +15,9 @@ func TestExitCodesAndHelp(t *testing.T) {
 		code int
 	}{
 		{"version", []string{"version"}, 0},
+		{"completion bash", []string{"completion", "bash"}, 0},
+		{"completion zsh", []string{"completion", "zsh"}, 0},
+		{"completion bad", []string{"completion", "tcsh"}, 2},
 		{"unknown flag", []string{"zones", "--nope"}, 2},
 		{"unknown command", []string{"frobnicate"}, 2},
 		{"no zones", []string{"zones", "--config", "/dev/null/none.yaml"}, 2},
@@ -176,5 +179,35 @@ func TestBlockInitIdempotent(t *testing.T) {
 	}
 	if after := snapshot(t, dir); after["zones/db.198.51.100"] != mid["zones/db.198.51.100"] {
 		t.Fatal("second run changed the zone")
+	}
+}
+
+// Flags override RDNSCTL_* variables, which override the config file.
+func TestConfigPrecedence(t *testing.T) {
+	t.Setenv("RDNSCTL_OUTPUT", "json")
+	r := run(t, "", "", "zones", "--config", "../examples/rdnsctl.yaml")
+	if r.code != 0 || !strings.HasPrefix(r.out, "{") {
+		t.Fatalf("RDNSCTL_OUTPUT=json: exit %d\n%s", r.code, r.out)
+	}
+	r = run(t, "", "", "zones", "--config", "../examples/rdnsctl.yaml", "-o", "csv")
+	if r.code != 0 || !strings.HasPrefix(r.out, "origin,prefix,ptrs,file\n") {
+		t.Fatalf("flag over env: %s", r.out)
+	}
+	t.Setenv("RDNSCTL_OUTPUT", "")
+	t.Setenv("RDNSCTL_ZONES", "../examples/zones/db.192.0.2")
+	r = run(t, "", "", "zones", "-o", "csv")
+	if r.code != 0 || strings.Count(r.out, "\n") != 2 {
+		t.Fatalf("RDNSCTL_ZONES: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	// a config found in $XDG_CONFIG_HOME; its paths are relative to it
+	xdg := t.TempDir()
+	os.MkdirAll(filepath.Join(xdg, "rdnsctl"), 0o755)
+	abs, _ := filepath.Abs("../examples/zones")
+	os.WriteFile(filepath.Join(xdg, "rdnsctl", "rdnsctl.yaml"), []byte("zones: ["+abs+"]\noutput: csv\n"), 0o644)
+	t.Setenv("RDNSCTL_ZONES", "")
+	t.Setenv("XDG_CONFIG_HOME", xdg)
+	r = run(t, "", "", "zones")
+	if r.code != 0 || strings.Count(r.out, "\n") != 6 {
+		t.Fatalf("XDG config: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 }

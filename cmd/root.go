@@ -132,7 +132,8 @@ CONFIGURATION
 	for _, add := range extraCommands {
 		root.AddCommand(add(a))
 	}
-	root.CompletionOptions.HiddenDefaultCmd = false
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(a.newCompletionCmd(root))
 	a.root = root
 	return root
 }
@@ -180,6 +181,29 @@ func (a *App) newVersionCmd() *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			fmt.Fprintf(a.IO.Out, "rdnsctl %s\n", Version)
 			return nil
+		},
+	}
+}
+
+func (a *App) newCompletionCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:   "completion bash|zsh|fish",
+		Short: "Print the shell completion script",
+		Example: `  source <(rdnsctl completion bash)
+  rdnsctl completion zsh > "${fpath[1]}/_rdnsctl"
+  rdnsctl completion fish > ~/.config/fish/completions/rdnsctl.fish`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: []string{"bash", "zsh", "fish"},
+		RunE: func(c *cobra.Command, args []string) error {
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(a.IO.Out, true)
+			case "zsh":
+				return root.GenZshCompletion(a.IO.Out)
+			case "fish":
+				return root.GenFishCompletion(a.IO.Out, true)
+			}
+			return usageErrorf("completion %q: want bash, zsh or fish", args[0])
 		},
 	}
 }
