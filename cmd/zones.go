@@ -93,7 +93,7 @@ func (a *App) loadZonesQuiet() (*zoneset.Set, error) {
 	for i, z := range a.cfg.Zones {
 		specs[i] = zoneset.Spec{Path: z.Path, Origin: z.Origin}
 	}
-	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict})
+	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, ReadOnly: true})
 	if err != nil {
 		return nil, inputError(err)
 	}

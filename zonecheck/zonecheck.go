@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -85,22 +86,8 @@ func Zone(z *zoneset.Zone) []Finding {
 		out = append(out, f)
 	}
 	var soa, ns bool
-	type ownerInfo struct {
-		ptrs     []*zonefile.Record
-		cname    *zonefile.Record
-		other    int
-		genPTR   *zonefile.Record
-		plainPTR *zonefile.Record
-	}
-	owners := map[string]*ownerInfo{}
-	info := func(name string) *ownerInfo {
-		o := owners[name]
-		if o == nil {
-			o = &ownerInfo{}
-			owners[name] = o
-		}
-		return o
-	}
+	// owners of records other than PTR and CNAME, to find CNAME-and-other-data
+	other := map[string]bool{}
 	for i := range z.Records {
 		r := &z.Records[i]
 		inZone := r.Name == z.Origin || strings.HasSuffix(r.Name, "."+z.Origin)
@@ -113,32 +100,24 @@ func Zone(z *zoneset.Zone) []Finding {
 			if r.Name == z.Origin {
 				soa = true
 			}
+			other[r.Name] = true
 		case dns.TypeNS:
 			if r.Name == z.Origin {
 				ns = true
 			}
+			other[r.Name] = true
 		case dns.TypeCNAME:
-			o := info(r.Name)
-			o.cname = r
 		case dns.TypePTR:
-			o := info(r.Name)
-			o.ptrs = append(o.ptrs, r)
-			if r.Iter >= 0 {
-				o.genPTR = r
-			} else {
-				o.plainPTR = r
-			}
 			checkTarget(z, r, add)
 			if z.Reverse {
 				if _, err := z.Name.AddrOf(r.Name); err != nil {
 					if _, cut := z.DelegatedAt(r.Name); !cut {
-						add(r, Error, CodeBadOwner, "PTR owner %s is not the name of an address in %s", r.Name, z.Name.Prefix)
+						add(r, Error, CodeBadOwner, "PTR owner %s is not the name of an address in %s", r.Name, z.Origin)
 					}
 				}
 			}
-			continue
 		default:
-			info(r.Name).other++
+			other[r.Name] = true
 		}
 	}
 	if !soa {
@@ -147,29 +126,68 @@ func Zone(z *zoneset.Zone) []Finding {
 	if !ns {
 		add(nil, Error, CodeNoNS, "zone %s has no NS record at its apex", z.Origin)
 	}
-	names := make([]string, 0, len(owners))
-	for n := range owners {
-		names = append(names, n)
+	// PTRs and CNAMEs by address, in address order (the zone's index)
+	var group []*zonefile.Record
+	flush := func() {
+		if len(group) == 0 {
+			return
+		}
+		checkOwner(group, other[group[0].Name], add)
+		group = group[:0]
 	}
-	slices.Sort(names)
-	for _, n := range names {
-		o := owners[n]
-		if o.cname != nil && (len(o.ptrs) > 0 || o.other > 0) {
-			add(o.cname, Error, CodeCNAMEAndData, "%s has a CNAME and other data", n)
+	var last netip.Addr
+	z.Each(func(a netip.Addr, _ int32, r *zonefile.Record) {
+		if a != last {
+			flush()
+			last = a
 		}
-		if o.genPTR != nil && o.plainPTR != nil {
-			add(o.plainPTR, Error, CodeGenerateOver, "PTR at %s overlaps the $GENERATE range at line %d", n, o.genPTR.Line)
-			continue
-		}
-		if len(o.ptrs) > 1 && distinctTargets(o.ptrs) > 1 {
-			lines := make([]string, 0, len(o.ptrs))
-			for _, p := range o.ptrs[1:] {
-				lines = append(lines, fmt.Sprint(p.Line))
+		group = append(group, r)
+	})
+	flush()
+	if !z.Reverse {
+		// a forward zone: group CNAMEs with other data by name
+		for i := range z.Records {
+			r := &z.Records[i]
+			if r.Type == dns.TypeCNAME && other[r.Name] {
+				add(r, Error, CodeCNAMEAndData, "%s has a CNAME and other data", r.Name)
 			}
-			add(o.ptrs[0], Error, CodeMultiPTR, "%s has %d PTR records (also at line %s): mail receivers pick one at random", n, len(o.ptrs), strings.Join(lines, ", "))
 		}
 	}
 	return out
+}
+
+// checkOwner checks the PTR and CNAME records of one address.
+func checkOwner(recs []*zonefile.Record, hasOther bool, add func(*zonefile.Record, Severity, string, string, ...any)) {
+	var ptrs []*zonefile.Record
+	var cname, genPTR, plainPTR *zonefile.Record
+	for _, r := range recs {
+		switch r.Type {
+		case dns.TypeCNAME:
+			cname = r
+		case dns.TypePTR:
+			ptrs = append(ptrs, r)
+			if r.Iter >= 0 {
+				genPTR = r
+			} else {
+				plainPTR = r
+			}
+		}
+	}
+	n := recs[0].Name
+	if cname != nil && (len(ptrs) > 0 || hasOther) {
+		add(cname, Error, CodeCNAMEAndData, "%s has a CNAME and other data", n)
+	}
+	if genPTR != nil && plainPTR != nil {
+		add(plainPTR, Error, CodeGenerateOver, "PTR at %s overlaps the $GENERATE range at line %d", n, genPTR.Line)
+		return
+	}
+	if len(ptrs) > 1 && distinctTargets(ptrs) > 1 {
+		lines := make([]string, 0, len(ptrs))
+		for _, p := range ptrs[1:] {
+			lines = append(lines, fmt.Sprint(p.Line))
+		}
+		add(ptrs[0], Error, CodeMultiPTR, "%s has %d PTR records (also at line %s): mail receivers pick one at random", n, len(ptrs), strings.Join(lines, ", "))
+	}
 }
 
 func distinctTargets(ptrs []*zonefile.Record) int {
