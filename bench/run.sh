@@ -4,6 +4,7 @@
 #   bench/run.sh            # all
 #   bench/run.sh blockinit  # block-init only
 #   bench/run.sh audit      # audit only
+#   bench/run.sh zonecheck  # zone check of the 1M-PTR zone only
 #
 # Generates (bench/gen) a /12: 4,096 /24 zone files of 10.0.0.0/12 (1,048,576
 # addresses), a NetBox export of every address and a zone set with 1% planted
@@ -53,6 +54,14 @@ if [ "$what" = all ] || [ "$what" = blockinit ]; then
   nc=$WALL
   echo "block-init / named-compilezone: $(ratio "$bi" "$nc")x (target <= 2), peak RSS ${bi_rss} MiB (target < 1024)"
   echo "no-op re-run / named-compilezone: $(ratio "$noop" "$nc")x"
+fi
+
+if [ "$what" = all ] || [ "$what" = zonecheck ]; then
+  echo "== zone check of one zone of 1,048,576 PTRs"
+  measure "rdnsctl zone check (one zone)" "$bin" zone check --origin 10.in-addr.arpa "$out/one.zone" --quiet
+  zc=$WALL; zc_rss=$RSS_MB
+  measure "named-checkzone (same zone)" named-checkzone -q -k ignore -i local 10.in-addr.arpa "$out/one.zone"
+  echo "zone check / named-checkzone: $(ratio "$zc" "$WALL")x, peak RSS ${zc_rss} MiB"
 fi
 
 if [ "$what" = all ] || [ "$what" = audit ]; then
