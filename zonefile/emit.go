@@ -23,17 +23,20 @@ import (
 //	1	IN	PTR	host.example.net.
 //
 // The SOA first, then the NS records of the apex and its other records, then
-// every other record in
-// address order (names that are not reverse names after them, in canonical
-// order), owners relative to the origin. A record whose TTL is not ttl gets
-// it written. records hold absolute names (Record.Name and the targets of
-// single-name types) as the reader keeps them.
+// every other record in address order (names that are not reverse names
+// after them, in canonical order), owners relative to the origin. A record
+// whose TTL is not ttl gets it written; exact duplicates are written once.
+// records hold absolute names (Record.Name and the targets of single-name
+// types) as the reader keeps them; Class is taken to be IN.
 func Emit(origin string, ttl uint32, records []Record) []byte {
 	if o, err := CanonicalName(origin, "."); err == nil {
 		origin = o
 	}
 	zn, _ := rdns.ParseZoneName(origin, rdns.Slash)
 	addrOf := func(name string) netip.Addr {
+		if a, ok := reverseAddr(name); ok {
+			return a
+		}
 		if a, err := rdns.ParseReverseName(name); err == nil {
 			return a.Unmap()
 		}
