@@ -253,6 +253,11 @@ func inScope(only []netip.Prefix, a netip.Addr) bool {
 type prefixSet struct {
 	byLen map[int]map[netip.Prefix]bool
 	lens  []int
+	// explicit: the prefixes came from the export or --prefix; otherwise
+	// they are inferred (the /24 or /64 of every IPAM address), which is
+	// enough to call an absent address's custom PTR stale but not to call
+	// a PTR an orphan.
+	explicit bool
 }
 
 func managedPrefixes(exp *ipam.Export, extra []netip.Prefix) *prefixSet {
@@ -278,10 +283,20 @@ func managedPrefixes(exp *ipam.Export, extra []netip.Prefix) *prefixSet {
 	for _, p := range extra {
 		add(p)
 	}
+	ps.explicit = len(ps.lens) > 0
+	if !ps.explicit {
+		for i := range exp.Records {
+			a := exp.Records[i].Addr
+			bits := 24
+			if !a.Is4() {
+				bits = 64
+			}
+			p, _ := a.Prefix(bits)
+			add(p)
+		}
+	}
 	return ps
 }
-
-func (ps *prefixSet) known() bool { return len(ps.lens) > 0 }
 
 func (ps *prefixSet) contains(a netip.Addr) bool {
 	for _, k := range ps.lens {
@@ -395,7 +410,7 @@ func check(s *zoneset.Set, a netip.Addr, ptrs []ptrRef, row *ipam.Record, manage
 	p := &ptrs[0]
 	got := p.data()
 	if row == nil && !managed.contains(a) {
-		if managed.known() {
+		if managed.explicit {
 			return append(out, finding(Orphan, p, "outside every prefix IPAM knows"))
 		}
 		return out

@@ -157,3 +157,29 @@ func TestCleanHundredThousand(t *testing.T) {
 		t.Errorf("false positive: %+v", f)
 	}
 }
+
+// An export without prefixes: the /24 of every IPAM address counts as
+// managed (an absent address's custom PTR is stale), but no PTR is called
+// an orphan.
+func TestInferredPrefixes(t *testing.T) {
+	files := map[string]string{
+		"db.198.51.100": "$ORIGIN 100.51.198.in-addr.arpa.\n" + head + "1 PTR 198-51-100-1.cust.example.net.\n4 PTR vpn.oldcorp.example.\n",
+		"db.203.0.113":  "$ORIGIN 113.0.203.in-addr.arpa.\n" + head + "9 PTR elsewhere.example.\n",
+	}
+	dir := t.TempDir()
+	for name, body := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+	}
+	s, err := zoneset.Load([]zoneset.Spec{{Path: dir}}, zoneset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := ipam.Read(strings.NewReader("address,hostname,status\n198.51.100.1,,active\n"), "ipam.csv", ipam.Options{Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Run(s, exp, Options{Defaults: defs})
+	if len(res.Findings) != 1 || res.Findings[0].Category != Stale || res.Findings[0].Addr.String() != "198.51.100.4" {
+		t.Fatalf("findings %+v, want only 198.51.100.4 stale", res.Findings)
+	}
+}
