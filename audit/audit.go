@@ -11,10 +11,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/miekg/dns"
-
 	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
@@ -151,7 +150,7 @@ func newPTRWalk(s *zoneset.Set, only []netip.Prefix) *ptrWalk {
 func (w *ptrWalk) advance(c *cursor) bool {
 	for c.i++; c.i < c.z.NumRefs(); c.i++ {
 		a, rec := c.z.Ref(c.i)
-		if c.z.Records[rec].Type == dns.TypePTR && inScope(w.only, a) {
+		if c.z.Records[rec].Type == zonefile.TypePTR && inScope(w.only, a) {
 			c.a = a
 			return true
 		}

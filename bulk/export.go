@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/miekg/dns"
-
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
@@ -62,7 +60,7 @@ func Export(s *zoneset.Set, opt ExportOptions) ([]PTR, string, rdns.ChangeSet, e
 			continue
 		}
 		z.Each(func(a netip.Addr, _ int32, r *zonefile.Record) {
-			if r.Type != dns.TypePTR || !b.Contains(a) {
+			if r.Type != zonefile.TypePTR || !b.Contains(a) {
 				return
 			}
 			out = append(out, PTR{a, r.Data})
@@ -111,7 +109,7 @@ func ExportFiles(ptrs []PTR, origin string, ttl uint32, head []zonefile.Record, 
 	zn, _ := rdns.ParseZoneName(origin, style)
 	recs := slices.Clone(head)
 	for _, p := range ptrs {
-		recs = append(recs, zonefile.Record{Name: ownerIn(p.Addr, origin, zn), TTL: ttl, Class: dns.ClassINET, Type: dns.TypePTR, Data: p.Name, Iter: -1})
+		recs = append(recs, zonefile.Record{Name: ownerIn(p.Addr, origin, zn), TTL: ttl, Class: zonefile.ClassINET, Type: zonefile.TypePTR, Data: p.Name, Iter: -1})
 	}
 	var cb bytes.Buffer
 	w := csv.NewWriter(&cb)
@@ -206,7 +204,7 @@ func ReadPTRs(data []byte, name, origin string, style rdns.Style) ([]PTR, error)
 	zn, err := rdns.ParseZoneName(z.Origin, style)
 	var out []PTR
 	for _, r := range z.Records {
-		if r.Type != dns.TypePTR {
+		if r.Type != zonefile.TypePTR {
 			continue
 		}
 		var a netip.Addr

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/miekg/dns"
-
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
@@ -86,7 +84,7 @@ func MassRename(s *zoneset.Set, opt RenameOptions) (rdns.ChangeSet, RenameStats,
 		}
 		gens := map[[2]int32][]int32{} // (file, entry) of a $GENERATE -> its records
 		z.Each(func(a netip.Addr, i int32, r *zonefile.Record) {
-			if r.Type != dns.TypePTR || !inAny(opt.Blocks, a) {
+			if r.Type != zonefile.TypePTR || !inAny(opt.Blocks, a) {
 				return
 			}
 			st.Scanned++

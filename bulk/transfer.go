@@ -5,9 +5,8 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/miekg/dns"
-
 	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
@@ -54,7 +53,7 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 	// NS set for the child in the parent
 	have := map[string]bool{}
 	for _, r := range parent.Records {
-		if r.Type == dns.TypeNS && r.Name == childOrigin {
+		if r.Type == zonefile.TypeNS && r.Name == childOrigin {
 			have[r.Data] = true
 		}
 	}
@@ -72,7 +71,7 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 		var childHas []string
 		if child != nil {
 			for _, i := range child.At(a) {
-				if child.Records[i].Type == dns.TypePTR {
+				if child.Records[i].Type == zonefile.TypePTR {
 					childHas = append(childHas, child.Records[i].Data)
 				}
 			}
@@ -83,7 +82,7 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 			c := base
 			c.File, c.Line = parent.FileOf(r), int(r.Line)
 			switch r.Type {
-			case dns.TypePTR:
+			case zonefile.TypePTR:
 				c.Action, c.Type, c.Old, c.Reason = rdns.Delete, "PTR", r.Data, "moved to "+childOrigin
 				cs.Changes = append(cs.Changes, c)
 				if !slices.Contains(childHas, r.Data) {
@@ -91,7 +90,7 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 					cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: childOrigin, File: childFile, Name: target,
 						Addr: a, Type: "PTR", New: r.Data, Reason: "moved from " + parent.Origin})
 				}
-			case dns.TypeCNAME:
+			case zonefile.TypeCNAME:
 				if r.Data == target && !cnameOK {
 					cnameOK = true
 					continue
@@ -146,7 +145,7 @@ func Undelegate(s *zoneset.Set, block netip.Prefix) (rdns.ChangeSet, string, err
 		childOrigin = child.Origin
 	}
 	for _, r := range parent.Records {
-		if r.Type == dns.TypeNS && r.Name != parent.Origin && (r.Name == childOrigin || cutCovers(r.Name, b)) {
+		if r.Type == zonefile.TypeNS && r.Name != parent.Origin && (r.Name == childOrigin || cutCovers(r.Name, b)) {
 			cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Delete, Zone: parent.Origin, File: parent.FileOf(&r), Line: int(r.Line),
 				Name: r.Name, Addr: b.Addr(), Type: "NS", Old: r.Data, Reason: "undelegation of " + b.String()})
 		}
@@ -157,10 +156,10 @@ func Undelegate(s *zoneset.Set, block netip.Prefix) (rdns.ChangeSet, string, err
 		for _, i := range parent.At(a) {
 			r := &parent.Records[i]
 			switch r.Type {
-			case dns.TypeCNAME:
+			case zonefile.TypeCNAME:
 				cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Delete, Zone: parent.Origin, File: parent.FileOf(r), Line: int(r.Line),
 					Name: owner, Addr: a, Type: "CNAME", Old: r.Data})
-			case dns.TypePTR:
+			case zonefile.TypePTR:
 				parentPTR = append(parentPTR, r.Data)
 			}
 		}
@@ -169,7 +168,7 @@ func Undelegate(s *zoneset.Set, block netip.Prefix) (rdns.ChangeSet, string, err
 		}
 		for _, i := range child.At(a) {
 			r := &child.Records[i]
-			if r.Type != dns.TypePTR || slices.Contains(parentPTR, r.Data) {
+			if r.Type != zonefile.TypePTR || slices.Contains(parentPTR, r.Data) {
 				continue
 			}
 			parentPTR = append(parentPTR, r.Data)
@@ -208,7 +207,7 @@ func parentZoneOf(s *zoneset.Set, b netip.Prefix) *zoneset.Zone {
 func apexNS(z *zoneset.Zone) []string {
 	var out []string
 	for _, r := range z.Records {
-		if r.Type == dns.TypeNS && r.Name == z.Origin {
+		if r.Type == zonefile.TypeNS && r.Name == z.Origin {
 			out = append(out, r.Data)
 		}
 	}

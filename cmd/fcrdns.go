@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
 	"github.com/spf13/cobra"
 
 	"github.com/rdnsctl/rdnsctl/fcrdns"
@@ -180,7 +179,7 @@ func (a *App) fcrdnsAddrs(args []string, set *zoneset.Set, fromZones, fromIPAM b
 				continue
 			}
 			z.Each(func(x netip.Addr, _ int32, r *zonefile.Record) {
-				if r.Type == dns.TypePTR {
+				if r.Type == zonefile.TypePTR {
 					add(x)
 				}
 			})

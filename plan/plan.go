@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
@@ -167,11 +165,11 @@ func newZoneFile(s *zoneset.Set, origin string, changes []rdns.Change, opt Optio
 		if c.Action != rdns.Add {
 			return File{}, fmt.Errorf("zone %s does not exist: cannot %s %s", origin, c.Action, c.Name)
 		}
-		typ, ok := dns.StringToType[c.Type]
+		typ, ok := zonefile.TypeFromString(c.Type)
 		if !ok {
 			return File{}, fmt.Errorf("zone %s: unknown type %q", origin, c.Type)
 		}
-		recs = append(recs, zonefile.Record{Name: strings.ToLower(c.Name), TTL: ttl, Class: dns.ClassINET, Type: typ, Data: c.New, Iter: -1})
+		recs = append(recs, zonefile.Record{Name: strings.ToLower(c.Name), TTL: ttl, Class: zonefile.ClassINET, Type: typ, Data: c.New, Iter: -1})
 	}
 	return File{Zone: origin, Path: path, New: zonefile.Emit(origin, ttl, recs), Created: true}, nil
 }
@@ -191,12 +189,11 @@ func ZoneHead(s *zoneset.Set, origin string, t *ZoneTemplate, now time.Time) ([]
 	if ttl == 0 {
 		ttl = 86400
 	}
-	soa := &dns.SOA{Hdr: dns.RR_Header{Name: origin, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
-		Ns: t.MName, Mbox: t.RName, Serial: zonefile.NextSerial(0, now), Refresh: or(t.Refresh, 7200), Retry: or(t.Retry, 3600),
-		Expire: or(t.Expire, 1209600), Minttl: or(t.Minimum, 3600)}
-	recs := []zonefile.Record{{Name: origin, TTL: ttl, Class: dns.ClassINET, Type: dns.TypeSOA, Data: rdataOf(soa), Iter: -1}}
+	soa := zonefile.SOA{MName: t.MName, RName: t.RName, Serial: zonefile.NextSerial(0, now), Refresh: or(t.Refresh, 7200),
+		Retry: or(t.Retry, 3600), Expire: or(t.Expire, 1209600), Minimum: or(t.Minimum, 3600)}
+	recs := []zonefile.Record{{Name: origin, TTL: ttl, Class: zonefile.ClassINET, Type: zonefile.TypeSOA, Data: soa.Data(), Iter: -1}}
 	for _, ns := range t.NS {
-		recs = append(recs, zonefile.Record{Name: origin, TTL: ttl, Class: dns.ClassINET, Type: dns.TypeNS, Data: rdns.CanonicalHostname(ns), Iter: -1})
+		recs = append(recs, zonefile.Record{Name: origin, TTL: ttl, Class: zonefile.ClassINET, Type: zonefile.TypeNS, Data: rdns.CanonicalHostname(ns), Iter: -1})
 	}
 	return recs, ttl, nil
 }
@@ -206,12 +203,6 @@ func or(v, def uint32) uint32 {
 		return def
 	}
 	return v
-}
-
-func rdataOf(rr dns.RR) string {
-	s := rr.String()
-	h := rr.Header().String()
-	return strings.TrimSpace(s[len(h):])
 }
 
 // templateFromNearest copies the SOA and NS of the loaded zone nearest to
@@ -248,15 +239,14 @@ func templateFromNearest(s *zoneset.Set, origin string) (*ZoneTemplate, error) {
 			continue
 		}
 		switch r.Type {
-		case dns.TypeSOA:
-			rr, err := dns.NewRR(best.Origin + " " + fmt.Sprint(r.TTL) + " IN SOA " + r.Data)
+		case zonefile.TypeSOA:
+			soa, err := zonefile.ParseSOA(r.Data)
 			if err != nil {
 				return nil, fmt.Errorf("zone %s: SOA of %s: %w", origin, best.Origin, err)
 			}
-			soa := rr.(*dns.SOA)
-			t.TTL, t.MName, t.RName = r.TTL, soa.Ns, soa.Mbox
-			t.Refresh, t.Retry, t.Expire, t.Minimum = soa.Refresh, soa.Retry, soa.Expire, soa.Minttl
-		case dns.TypeNS:
+			t.TTL, t.MName, t.RName = r.TTL, soa.MName, soa.RName
+			t.Refresh, t.Retry, t.Expire, t.Minimum = soa.Refresh, soa.Retry, soa.Expire, soa.Minimum
+		case zonefile.TypeNS:
 			t.NS = append(t.NS, r.Data)
 		}
 	}

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/miekg/dns"
-
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
@@ -96,18 +94,18 @@ func Zone(z *zoneset.Zone) []Finding {
 			continue
 		}
 		switch r.Type {
-		case dns.TypeSOA:
+		case zonefile.TypeSOA:
 			if r.Name == z.Origin {
 				soa = true
 			}
 			other[r.Name] = true
-		case dns.TypeNS:
+		case zonefile.TypeNS:
 			if r.Name == z.Origin {
 				ns = true
 			}
 			other[r.Name] = true
-		case dns.TypeCNAME:
-		case dns.TypePTR:
+		case zonefile.TypeCNAME:
+		case zonefile.TypePTR:
 			checkTarget(z, r, add)
 			if z.Reverse {
 				if _, err := z.Name.AddrOf(r.Name); err != nil {
@@ -148,7 +146,7 @@ func Zone(z *zoneset.Zone) []Finding {
 		// a forward zone: group CNAMEs with other data by name
 		for i := range z.Records {
 			r := &z.Records[i]
-			if r.Type == dns.TypeCNAME && other[r.Name] {
+			if r.Type == zonefile.TypeCNAME && other[r.Name] {
 				add(r, Error, CodeCNAMEAndData, "%s has a CNAME and other data", r.Name)
 			}
 		}
@@ -162,9 +160,9 @@ func checkOwner(recs []*zonefile.Record, hasOther bool, add func(*zonefile.Recor
 	var cname, genPTR, plainPTR *zonefile.Record
 	for _, r := range recs {
 		switch r.Type {
-		case dns.TypeCNAME:
+		case zonefile.TypeCNAME:
 			cname = r
-		case dns.TypePTR:
+		case zonefile.TypePTR:
 			ptrs = append(ptrs, r)
 			if r.Iter >= 0 {
 				genPTR = r

@@ -6,8 +6,6 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/miekg/dns"
-
 	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
@@ -46,7 +44,7 @@ func published(s *zoneset.Set) map[netip.Addr]*ptrs {
 			continue
 		}
 		z.Each(func(a netip.Addr, _ int32, r *zonefile.Record) {
-			if r.Type != dns.TypePTR {
+			if r.Type != zonefile.TypePTR {
 				return
 			}
 			p := m[a]

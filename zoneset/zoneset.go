@@ -18,8 +18,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/miekg/dns"
-
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zonefile"
 )
@@ -300,7 +298,7 @@ func (z *Zone) reindex() {
 	for i := range z.Records {
 		r := &z.Records[i]
 		switch r.Type {
-		case dns.TypePTR, dns.TypeCNAME:
+		case zonefile.TypePTR, zonefile.TypeCNAME:
 			if !z.Reverse {
 				continue
 			}
@@ -309,7 +307,7 @@ func (z *Zone) reindex() {
 				continue
 			}
 			z.refs = append(z.refs, ref{a, int32(i)})
-		case dns.TypeNS:
+		case zonefile.TypeNS:
 			if r.Name != z.Origin && !slices.Contains(z.cuts, r.Name) {
 				z.cuts = append(z.cuts, r.Name)
 			}
@@ -364,7 +362,7 @@ func (z *Zone) FileOf(r *zonefile.Record) string {
 func (z *Zone) Count() int {
 	n := 0
 	for _, rf := range z.refs {
-		if z.Records[rf.rec].Type == dns.TypePTR {
+		if z.Records[rf.rec].Type == zonefile.TypePTR {
 			n++
 		}
 	}
@@ -436,7 +434,7 @@ func (s *Set) finish() {
 }
 
 // Zone returns the zone with this origin.
-func (s *Set) Zone(origin string) *Zone { return s.byOrigin[strings.ToLower(dns.Fqdn(origin))] }
+func (s *Set) Zone(origin string) *Zone { return s.byOrigin[strings.ToLower(zonefile.Fqdn(origin))] }
 
 // ZoneFor returns the zone with the longest prefix that covers a, or nil.
 func (s *Set) ZoneFor(a netip.Addr) *Zone {
@@ -517,9 +515,9 @@ func (s *Set) Lookup(a netip.Addr) Lookup {
 	for _, i := range z.At(a) {
 		r := &z.Records[i]
 		switch r.Type {
-		case dns.TypePTR:
+		case zonefile.TypePTR:
 			l.PTRs = append(l.PTRs, i)
-		case dns.TypeCNAME:
+		case zonefile.TypeCNAME:
 			l.CNAME = i
 		}
 	}
@@ -536,13 +534,13 @@ func (s *Set) Lookup(a netip.Addr) Lookup {
 		l.Via, l.Zone, l.Owner, l.PTRs = z, child, target, nil
 		if ca, err := child.Name.AddrOf(target); err == nil {
 			for _, i := range child.At(ca) {
-				if child.Records[i].Type == dns.TypePTR && child.Records[i].Name == target {
+				if child.Records[i].Type == zonefile.TypePTR && child.Records[i].Name == target {
 					l.PTRs = append(l.PTRs, i)
 				}
 			}
 		} else {
 			for i := range child.Records {
-				if child.Records[i].Type == dns.TypePTR && child.Records[i].Name == target {
+				if child.Records[i].Type == zonefile.TypePTR && child.Records[i].Name == target {
 					l.PTRs = append(l.PTRs, int32(i))
 				}
 			}
