@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"encoding/json"
 	"errors"
 	"net/netip"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestAppendAndRead(t *testing.T) {
@@ -106,3 +108,29 @@ func must(t *testing.T, err error) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The hand-written encoding is what encoding/json reads back, field for field.
+func TestAppendJSONRoundTrip(t *testing.T) {
+	tests := []Entry{
+		{Time: time.Date(2026, 11, 25, 9, 0, 0, 123, time.UTC), Operator: "alice", Command: `rdnsctl set "x" y`, Action: "add",
+			Zone: "100.51.198.in-addr.arpa.", File: "zones/db", Name: "5.100.51.198.in-addr.arpa.", IP: "198.51.100.5", Type: "PTR", New: "a.example."},
+		{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600)), Operator: "b\\ob\n\t\x01", Ticket: "T-1", Customer: "Zürich AG \u2028", Reason: "bad \xff byte"},
+	}
+	for i, e := range tests {
+		line := e.appendJSON(nil, []byte(e.Time.UTC().Format(time.RFC3339Nano)))
+		var back Entry
+		if err := json.Unmarshal(line, &back); err != nil {
+			t.Fatalf("%d: %v\n%s", i, err, line)
+		}
+		want := e
+		want.Time = e.Time.UTC()
+		want.Reason = strings.ToValidUTF8(want.Reason, "\uFFFD")
+		if back != want {
+			t.Errorf("%d: round trip\n%+v\nwant\n%+v", i, back, want)
+		}
+		std, _ := json.Marshal(want)
+		if utf8.ValidString(e.Reason) && strings.TrimSpace(string(line)) != string(std) {
+			t.Errorf("%d: differs from encoding/json:\n%s\n%s", i, line, std)
+		}
+	}
+}
