@@ -30,6 +30,22 @@ func (a *App) beginWrite(f *changeFlags) (func(), error) {
 	return func() { _ = l.Release() }, nil
 }
 
+// loadForChange takes the zones lock when the verb will write and loads the
+// zones: the start of every changing verb. Call the returned function when
+// done (it releases the lock).
+func (a *App) loadForChange(f *changeFlags) (*zoneset.Set, func(), error) {
+	unlock, err := a.beginWrite(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := a.loadZones()
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return s, unlock, nil
+}
+
 // journalPath is the change journal: the config's, else rdns-changes.jsonl
 // beside the zones.
 func (a *App) journalPath() string {

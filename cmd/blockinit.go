@@ -125,15 +125,11 @@ the fly (RFC 8501).
 					}
 				}
 			}
-			unlock, err := a.beginWrite(&f)
+			s, unlock, err := a.loadForChange(&f)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			s, err := a.loadZones()
-			if err != nil {
-				return err
-			}
 			opt.NewZone = func(addr netip.Addr) (string, string) {
 				origin := newZoneOrigin(addr, blocks)
 				return origin, a.newZoneFile(origin)

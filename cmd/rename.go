@@ -58,15 +58,11 @@ expanded. If any result is not a valid host name, nothing is planned.
 			default:
 				return usageErrorf("give --from REGEX --to REPLACEMENT or --suffix OLD --to-suffix NEW")
 			}
-			unlock, err := a.beginWrite(&f)
+			s, unlock, err := a.loadForChange(&f)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			s, err := a.loadZones()
-			if err != nil {
-				return err
-			}
 			bar := a.progress(-1, "mass-rename")
 			cs, st, err := bulk.MassRename(s, bulk.RenameOptions{Blocks: blocks, Rewriter: rw, Progress: bar})
 			bar.Finish()

@@ -53,21 +53,15 @@ The child's label style: slash (64/26, RFC 2317), rfc4183 (64-26) or range (64-1
 			if err != nil {
 				return err
 			}
-			st := a.cfg.ClasslessStyle
-			if style != "" {
-				if st, err = rdns.ParseStyle(style); err != nil {
-					return &usageError{err}
-				}
+			st, err := a.classlessStyle(style)
+			if err != nil {
+				return err
 			}
-			unlock, err := a.beginWrite(&f)
+			s, unlock, err := a.loadForChange(&f)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			s, err := a.loadZones()
-			if err != nil {
-				return err
-			}
 			cs, err := bulk.Delegate(s, bulk.DelegateOptions{Block: blocks[0], Style: st, NS: ns, NewFile: a.newZoneFile})
 			if err != nil {
 				return &usageError{err}
@@ -98,15 +92,11 @@ it from named.conf).
 			if err != nil {
 				return err
 			}
-			unlock, err := a.beginWrite(&f)
+			s, unlock, err := a.loadForChange(&f)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			s, err := a.loadZones()
-			if err != nil {
-				return err
-			}
 			cs, child, err := bulk.Undelegate(s, blocks[0])
 			if err != nil {
 				return &usageError{err}
@@ -149,21 +139,15 @@ addresses resolve without a moment's gap once the other provider serves it.
 			if err != nil {
 				return err
 			}
-			st := a.cfg.ClasslessStyle
-			if style != "" {
-				if st, err = rdns.ParseStyle(style); err != nil {
-					return &usageError{err}
-				}
+			st, err := a.classlessStyle(style)
+			if err != nil {
+				return err
 			}
-			unlock, err := a.beginWrite(&f)
+			s, unlock, err := a.loadForChange(&f)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			s, err := a.loadZones()
-			if err != nil {
-				return err
-			}
 			ptrs, origin, cs, err := bulk.Export(s, bulk.ExportOptions{Block: blocks[0], Style: st, CNAMETo: cnameTo})
 			if err != nil {
 				return &usageError{err}
@@ -232,15 +216,11 @@ address, that is reported as a conflict and left alone, unless --overwrite all.
 			if err != nil {
 				return inputError(err)
 			}
-			unlock, err := a.beginWrite(&f)
+			s, unlock, err := a.loadForChange(&f)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			s, err := a.loadZones()
-			if err != nil {
-				return err
-			}
 			cs, conflicts, st, err := bulk.Import(s, ptrs, bulk.ImportOptions{Block: blocks[0], Overwrite: ow,
 				NewZone: func(addr netip.Addr) (string, string) {
 					o := newZoneOrigin(addr, blocks)
@@ -265,4 +245,16 @@ address, that is reported as a conflict and left alone, unless --overwrite all.
 	c.Flags().StringVar(&overwrite, "overwrite", "none", "conflicts: none (keep ours) or all (take theirs)")
 	a.addChangeFlags(c, &f)
 	return c
+}
+
+// classlessStyle is --style, or the config's classless_style.
+func (a *App) classlessStyle(flag string) (rdns.Style, error) {
+	if flag == "" {
+		return a.cfg.ClasslessStyle, nil
+	}
+	st, err := rdns.ParseStyle(flag)
+	if err != nil {
+		return st, &usageError{err}
+	}
+	return st, nil
 }
