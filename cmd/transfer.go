@@ -19,7 +19,7 @@ func init() { extraCommands = append(extraCommands, (*App).newTransferCmd) }
 func (a *App) newTransferCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "transfer",
-		Short: "Move a block's PTRs between zone layouts (RFC 2317 delegation and back)",
+		Short: "Move a block's PTRs between zone layouts and providers (RFC 2317 delegation, export, import)",
 		Long: `Move a block's PTRs between zones without a moment where an address has no PTR:
 the zone files are written together, new zones before the zones that point into them.`,
 		Example: `  rdnsctl transfer delegate 198.51.100.64/26 --style slash --write

@@ -16,12 +16,13 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/miekg/dns"
+	"unicode"
 
 	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
@@ -66,13 +67,14 @@ func (p Problem) Error() string {
 	case p.Line > 0:
 		fmt.Fprintf(&b, "line %d: ", p.Line)
 	}
+	kind, ip := printable(string(p.Event.Kind)), printable(p.Event.IP)
 	switch {
-	case p.Event.Kind != "" && p.Event.IP != "":
-		fmt.Fprintf(&b, "%s %s: ", p.Event.Kind, p.Event.IP)
-	case p.Event.Kind != "":
-		fmt.Fprintf(&b, "%s: ", p.Event.Kind)
-	case p.Event.IP != "":
-		fmt.Fprintf(&b, "%s: ", p.Event.IP)
+	case kind != "" && ip != "":
+		fmt.Fprintf(&b, "%s %s: ", kind, ip)
+	case kind != "":
+		fmt.Fprintf(&b, "%s: ", kind)
+	case ip != "":
+		fmt.Fprintf(&b, "%s: ", ip)
 	}
 	msg := "unknown error"
 	if p.Err != nil {
@@ -81,6 +83,17 @@ func (p Problem) Error() string {
 	// one line, whatever the cause says
 	b.WriteString(strings.Join(strings.Fields(msg), " "))
 	return b.String()
+}
+
+// printable quotes s when it holds spaces or characters that are not
+// printable (an input field with a line break in it).
+func printable(s string) string {
+	for _, r := range s {
+		if r == ' ' || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // Options tune Plan.
@@ -270,7 +283,7 @@ func diff(s *zoneset.Set, a netip.Addr, d desired, opt Options) ([]rdns.Change, 
 	kept := false
 	for _, i := range l.PTRs {
 		r := &z.Records[i]
-		if r.Type != dns.TypePTR {
+		if r.Type != zonefile.TypePTR {
 			continue
 		}
 		if r.Data == d.name && !kept {
@@ -453,15 +466,16 @@ func readCSV(r io.Reader) ([]Event, []Problem, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// not FieldPos: it panics when the record has no field
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line, err = pe.Line, fmt.Errorf("column %d: %w", pe.Column, pe.Err)
+			if !errors.As(err, &pe) {
+				return evs, probs, err
 			}
-			probs = append(probs, Problem{Line: line, Err: fmt.Errorf("not a CSV event: %w", err)})
+			probs = append(probs, Problem{Line: pe.Line, Err: fmt.Errorf("not a CSV event: column %d: %w", pe.Column, pe.Err)})
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		ev := Event{Kind: Kind(strings.ToLower(get(rec, "event"))), IP: get(rec, "ip"), Customer: get(rec, "customer"),
 			Hostname: get(rec, "hostname"), Ticket: get(rec, "ticket"), Line: line}
 		if p := checkEvent(&ev); p != nil {
