@@ -9,6 +9,7 @@ import (
 
 	"github.com/rdnsctl/rdnsctl/journal"
 	"github.com/rdnsctl/rdnsctl/plan"
+	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
@@ -25,6 +26,15 @@ func (a *App) beginWrite(f *changeFlags) (func(), error) {
 	}
 	l, err := journal.Acquire(filepath.Join(a.firstZoneDir(), ".rdnsctl.lock"), timeout)
 	if err != nil {
+		return nil, err
+	}
+	// a writer killed mid-write left its manifest: finish its renames
+	done, err := zonefile.Recover(a.firstZoneDir())
+	for _, f := range done {
+		a.warn("finished the interrupted write of " + f)
+	}
+	if err != nil {
+		_ = l.Release()
 		return nil, err
 	}
 	return func() { _ = l.Release() }, nil
@@ -62,7 +72,7 @@ func (a *App) applyPlan(s *zoneset.Set, p *plan.Plan, f *changeFlags) error {
 		return fmt.Errorf("%w (nothing written)", err)
 	}
 	defer j.Close()
-	if err := p.Write(); err != nil {
+	if err := p.Write(a.firstZoneDir()); err != nil {
 		return err
 	}
 	now := a.Now().UTC()

@@ -277,8 +277,9 @@ func absDiff(a, b byte) byte {
 
 // Write applies the plan: every file through a temp file, fsync and rename,
 // all or nothing. New zone files are written before the files that point
-// into them.
-func (p *Plan) Write() error {
+// into them. dir, when set, holds the write's manifest (the zones
+// directory), so that zonefile.Recover can finish a write cut short.
+func (p *Plan) Write(dir ...string) error {
 	var writes []zonefile.FileWrite
 	for _, f := range p.Files {
 		if f.Retired {
@@ -296,7 +297,11 @@ func (p *Plan) Write() error {
 		}
 		return 0
 	})
-	if err := zonefile.WriteFiles(writes); err != nil {
+	manifest := ""
+	if len(dir) > 0 {
+		manifest = dir[0]
+	}
+	if err := zonefile.WriteFilesLogged(writes, manifest); err != nil {
 		return err
 	}
 	for _, f := range p.Files {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // FileWrite is one file to write.
@@ -21,7 +22,19 @@ type FileWrite struct {
 // removed and no file is changed. The files being replaced are hard-linked
 // aside first, so that a failed rename puts back the ones already renamed.
 // Replacing an existing file with empty data is refused.
-func WriteFiles(writes []FileWrite) error {
+func WriteFiles(writes []FileWrite) error { return WriteFilesLogged(writes, "") }
+
+// ManifestName is the file, in the directory given to WriteFilesLogged,
+// that lists the renames of a write in progress; Recover reads it.
+const ManifestName = ".rdnsctl-pending"
+
+// WriteFilesLogged is WriteFiles with a manifest: once every temporary file
+// is written and synced, the list of renames is written (and synced) to
+// dir/ManifestName before the first rename and removed after the last. A
+// process killed between the two leaves the manifest, and Recover finishes
+// the renames, so that several zones are written all or nothing even across
+// a crash. With dir "" no manifest is written.
+func WriteFilesLogged(writes []FileWrite, dir string) error {
 	type job struct {
 		FileWrite
 		tmp, backup string
@@ -104,6 +117,20 @@ func WriteFiles(writes []FileWrite) error {
 			}
 		}
 	}
+	manifest := ""
+	if dir != "" {
+		var b strings.Builder
+		for _, j := range jobs {
+			tmp, _ := filepath.Abs(j.tmp)
+			path, _ := filepath.Abs(j.Path)
+			fmt.Fprintf(&b, "%s\t%s\n", tmp, path)
+		}
+		manifest = filepath.Join(dir, ManifestName)
+		if err := writeSynced(manifest, []byte(b.String())); err != nil {
+			cleanup()
+			return fmt.Errorf("write manifest: %w", err)
+		}
+	}
 	// Then rename them all.
 	for i, j := range jobs {
 		if err := os.Rename(j.tmp, j.Path); err != nil {
@@ -115,7 +142,10 @@ func WriteFiles(writes []FileWrite) error {
 				}
 			}
 			cleanup()
-			return fmt.Errorf("%s: %w", j.Path, err)
+			if manifest != "" {
+				os.Remove(manifest)
+			}
+			return fmt.Errorf("%s: %w (the %d file(s) renamed before it were put back: nothing changed)", j.Path, err, i)
 		}
 		j.tmp = ""
 	}
@@ -133,7 +163,76 @@ func WriteFiles(writes []FileWrite) error {
 			return fmt.Errorf("%s: %w", d, err)
 		}
 	}
+	if manifest != "" {
+		if err := os.Remove(manifest); err != nil {
+			return err
+		}
+		return syncDir(dir)
+	}
 	return nil
+}
+
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(path))
+	}
+	return err
+}
+
+// Recover finishes or undoes a write that a killed process left behind in
+// dir (call it holding the zones lock): with a manifest, every temporary
+// file still there is renamed over its target (all were complete before the
+// first rename); then every leftover temporary file and backup of ours in
+// dir is removed. It returns the files it completed.
+func Recover(dir string) ([]string, error) {
+	var done []string
+	manifest := filepath.Join(dir, ManifestName)
+	data, err := os.ReadFile(manifest)
+	switch {
+	case err == nil:
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			tmp, path, ok := strings.Cut(line, "\t")
+			if !ok {
+				continue
+			}
+			if _, err := os.Stat(tmp); err != nil {
+				continue // already renamed
+			}
+			if err := os.Rename(tmp, path); err != nil {
+				return done, fmt.Errorf("recover %s: %w", path, err)
+			}
+			done = append(done, path)
+			if err := syncDir(filepath.Dir(path)); err != nil {
+				return done, err
+			}
+		}
+		if err := os.Remove(manifest); err != nil {
+			return done, err
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return done, err
+	}
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, ".") && strings.Contains(n, ".rdnsctl-") && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, n))
+		}
+	}
+	return done, nil
 }
 
 func syncDir(dir string) error {
