@@ -25,6 +25,9 @@ type changeFlags struct {
 	ticket          string
 	operator        string
 	lockTimeout     string
+	// describe, when set, is the one-line summary of a single change
+	// (set), said in place of the counts.
+	describe string
 }
 
 const changeHelp = `
@@ -122,14 +125,18 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 	if err := a.renderChanges(cs, sum, f.showDiff); err != nil {
 		return err
 	}
+	prefix := ""
+	if f.describe != "" {
+		prefix = f.describe + "; "
+	}
 	switch {
 	case p.Empty():
-		a.info("no changes: the zones already match")
+		a.info("%sno changes: the zones already match", prefix)
 	case sum.Written:
-		a.info("wrote %d file(s) in %d zone(s): %d added, %d replaced, %d deleted", len(p.Files), sum.Zones, sum.Added, sum.Replaced, sum.Deleted)
+		a.info("%swrote %d file(s) in %d zone(s): %d added, %d replaced, %d deleted", prefix, len(p.Files), sum.Zones, sum.Added, sum.Replaced, sum.Deleted)
 	default:
-		a.info("plan: %d zone(s), %d file(s): %d added, %d replaced, %d deleted, %d unchanged. Nothing written; run again with --write to apply.",
-			sum.Zones, len(p.Files), sum.Added, sum.Replaced, sum.Deleted, sum.Unchanged)
+		a.info("%splan: %d zone(s), %d file(s): %d added, %d replaced, %d deleted, %d unchanged. Nothing written; run again with --write to apply.",
+			prefix, sum.Zones, len(p.Files), sum.Added, sum.Replaced, sum.Deleted, sum.Unchanged)
 	}
 	if f.expectNoChanges && !p.Empty() && !sum.Written {
 		return errFindings

@@ -108,6 +108,10 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 			}
 		}
 	}
+	if opt.Validate != nil && len(cs.Changes) == 1 && cs.Changes[0].New != "" {
+		c := cs.Changes[0]
+		lf.change.describe = fmt.Sprintf("%s: PTR %s, which resolves back to %s", c.Addr, c.New, c.Addr)
+	}
 	if err := a.runPlan(s, cs, 0, &lf.change); err != nil {
 		return err
 	}
