@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"os"
@@ -373,5 +374,41 @@ func TestBlockInitVariants(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// --diff FILE writes the unified diff of every file that would change, and
+// -o json prints the change set contract.
+func TestPreviewDiffAndJSON(t *testing.T) {
+	dir := copyExamples(t)
+	diff := filepath.Join(dir, "plan.diff")
+	r := run(t, "", "", "block-init", "203.0.113.128/30", "--config", filepath.Join(dir, "rdnsctl.yaml"), "--diff", diff, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	b, err := os.ReadFile(diff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := string(b)
+	for _, want := range []string{"--- a/", "+++ b/", "+128\tIN\tPTR\t203-0-113-128.biz.example.net.", "+129\tIN\tPTR\t203-0-113-129.biz.example.net.", "-@ IN SOA"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("diff lacks %q:\n%s", want, d)
+		}
+	}
+	var out struct {
+		Changes []map[string]any `json:"changes"`
+		Summary map[string]any   `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Changes) != 2 || out.Summary["added"] != float64(2) || out.Summary["unchanged"] != float64(2) {
+		t.Fatalf("json: %s", r.out)
+	}
+	for _, k := range []string{"action", "zone", "file", "name", "ip", "old", "new"} {
+		if _, ok := out.Changes[0][k]; !ok {
+			t.Errorf("change lacks %q: %v", k, out.Changes[0])
+		}
 	}
 }
