@@ -89,7 +89,7 @@ Exit 0 when every address passes (error verdicts too, unless --fail-on-error),
 			defer r.Close()
 			bar := a.progress(len(addrs), "fcrdns")
 			start := time.Now()
-			results, err := fcrdns.Check(c.Context(), r, fcrdns.FromSlice(c.Context(), addrs), fcrdns.Options{Workers: rf.workers, Progress: bar})
+			results, err := fcrdns.CheckAll(c.Context(), r, addrs, fcrdns.Options{Workers: rf.workers, Progress: bar})
 			bar.Finish()
 			interrupted := err != nil && errors.Is(err, context.Canceled)
 			if err != nil && !interrupted {

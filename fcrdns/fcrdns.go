@@ -4,11 +4,14 @@
 // Verdicts are worded for mail operators and mapped to the RFC 8601 iprev
 // results: a lookup that could not be completed is "error" (temperror),
 // never a failed record.
+//
+// With a resolver.Client, a check runs as a chain of callbacks in the
+// client's reader goroutines (PTR answer, forward lookups, next address);
+// other Resolvers get a goroutine per lookup.
 package fcrdns
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -154,68 +157,75 @@ func canonical(name string) string {
 	return name
 }
 
-// normalize unmaps, sorts and de-duplicates addresses; never nil.
+// normalize returns addresses unmapped, without zone, sorted and unique,
+// never nil. It returns a itself when a already is so (a resolver's slice is
+// never modified: it may be the resolver's own).
 func normalize(a []netip.Addr) []netip.Addr {
-	out := make([]netip.Addr, 0, len(a))
-	for _, x := range a {
-		out = append(out, x.Unmap().WithZone(""))
+	ok := a != nil
+	for i, x := range a {
+		if x.Is4In6() || x.Zone() != "" || i > 0 && a[i-1].Compare(x) >= 0 {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return a
+	}
+	out := make([]netip.Addr, len(a))
+	for i, x := range a {
+		out[i] = x.Unmap().WithZone("")
 	}
 	slices.SortFunc(out, netip.Addr.Compare)
 	return slices.Compact(out)
 }
 
-// check checks one address; complete is false when ctx ended before it was
-// done.
-func check(ctx context.Context, r resolver.Resolver, fc *forwardCache, addr netip.Addr) (res Result, complete bool) {
-	addr = addr.Unmap().WithZone("")
-	res = Result{IP: addr, PTR: []string{}, Forward: []netip.Addr{}, Names: []Name{}}
-	ptrs, err := r.PTR(ctx, addr)
-	if err != nil {
-		if ctx.Err() != nil {
-			return res, false
+// canonicalNames returns PTR names lower-case, fully qualified, sorted and
+// unique, copying names only when they are not so already.
+func canonicalNames(names []string) []string {
+	ok := true
+	for i, n := range names {
+		if canonical(n) != n || i > 0 && names[i-1] >= n {
+			ok = false
+			break
 		}
-		res.Verdict, res.IPRev, res.Error = Error, errorIPRev(err), err.Error()
-		return res, true
 	}
-	if len(ptrs) == 0 {
-		res.Verdict, res.IPRev = NoPTR, IPRevPermError
-		return res, true
+	if ok {
+		return names
 	}
-	names := make([]string, len(ptrs))
-	for i, p := range ptrs {
-		names[i] = canonical(p)
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = canonical(n)
 	}
-	slices.Sort(names)
-	names = slices.Compact(names)
-	res.PTR = names
-	res.Names = make([]Name, len(names))
-	for i, name := range names {
-		n := Name{Name: name}
-		fwd, err := fc.lookup(ctx, r, name, addr.Is6())
-		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return res, false
-			}
-			n.Verdict, n.Error, n.Forward = Error, err.Error(), []netip.Addr{}
-		case len(fwd) == 0:
-			n.Verdict, n.Forward = NoForward, []netip.Addr{}
-		default:
-			n.Forward = normalize(fwd)
-			n.Verdict = Mismatch
-			if slices.Contains(n.Forward, addr) {
-				n.Verdict = Pass
-			}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// setName records the forward lookup of a PTR name of addr in n.
+func setName(n *Name, addr netip.Addr, fwd []netip.Addr, err error) {
+	switch {
+	case err != nil:
+		n.Verdict, n.Error, n.Forward = Error, err.Error(), []netip.Addr{}
+	case len(fwd) == 0:
+		n.Verdict, n.Forward = NoForward, []netip.Addr{}
+	default:
+		n.Forward = fwd // normalized by the cache, shared read-only
+		n.Verdict = Mismatch
+		if slices.Contains(fwd, addr) {
+			n.Verdict = Pass
 		}
-		res.Names[i] = n
 	}
-	if len(names) > 1 {
+}
+
+// conclude sets the verdict of a result whose names are all looked up.
+func conclude(res *Result) {
+	if len(res.Names) > 1 {
 		res.Verdict, res.IPRev = MultiPTR, IPRevFail
+		var all []netip.Addr
 		for _, n := range res.Names {
-			res.Forward = append(res.Forward, n.Forward...)
+			all = append(all, n.Forward...)
 		}
-		res.Forward = normalize(res.Forward)
-		return res, true
+		res.Forward = normalize(all)
+		return
 	}
 	n := res.Names[0]
 	res.Verdict, res.Forward, res.Error = n.Verdict, n.Forward, n.Error
@@ -227,7 +237,6 @@ func check(ctx context.Context, r resolver.Resolver, fc *forwardCache, addr neti
 	default:
 		res.IPRev = IPRevFail
 	}
-	return res, true
 }
 
 // errorIPRev is temperror for temporary failures and permerror for the rest
@@ -235,10 +244,6 @@ func check(ctx context.Context, r resolver.Resolver, fc *forwardCache, addr neti
 func errorIPRev(err error) IPRev {
 	if resolver.IsTemp(err) {
 		return IPRevTempError
-	}
-	var fe *ForwardError
-	if errors.As(err, &fe) {
-		return IPRevFail
 	}
 	return IPRevPermError
 }

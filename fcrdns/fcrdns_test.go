@@ -122,7 +122,7 @@ func addrs(s ...string) []netip.Addr {
 func run(t *testing.T, r resolver.Resolver, in []netip.Addr, opt fcrdns.Options) []fcrdns.Result {
 	t.Helper()
 	ctx := context.Background()
-	res, err := fcrdns.Check(ctx, r, fcrdns.FromSlice(ctx, in), opt)
+	res, err := fcrdns.CheckAll(ctx, r, in, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,29 +224,55 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-// TestInputOrder: results come back in input order whatever the timing.
+// TestInputOrder: results come back in input order whatever the timing,
+// from a slice or streamed from a slow producer.
 func TestInputOrder(t *testing.T) {
 	t.Parallel()
 	f := &fake{ptr: map[string][]string{}, fwd: map[string][]string{}}
 	var in []netip.Addr
-	for i := range 2000 {
-		a := netip.AddrFrom4([4]byte{10, byte(i * 7 >> 8), byte(i * 7), 1})
+	for i := range 10000 {
+		a := netip.AddrFrom4([4]byte{10, byte(i * 7 >> 16), byte(i * 7 >> 8), byte(i * 7)})
 		in = append(in, a)
 		if i%3 == 0 {
 			f.ptr[a.String()] = []string{fmt.Sprintf("h%d.example.", i)}
 		}
 	}
 	in = append(in, in[5]) // duplicates are kept
-	var p progress
-	res := run(t, f, in, fcrdns.Options{Workers: 64, Progress: &p})
-	for i := range in {
-		if res[i].IP != in[i] {
-			t.Fatalf("result %d is for %s, want %s", i, res[i].IP, in[i])
+	check := func(t *testing.T, res []fcrdns.Result, p *progress) {
+		if len(res) != len(in) {
+			t.Fatalf("%d results for %d addresses", len(res), len(in))
+		}
+		for i := range in {
+			if res[i].IP != in[i] {
+				t.Fatalf("result %d is for %s, want %s", i, res[i].IP, in[i])
+			}
+		}
+		if p.n.Load() != int64(len(in)) {
+			t.Errorf("progress counted %d of %d", p.n.Load(), len(in))
 		}
 	}
-	if p.n.Load() != int64(len(in)) {
-		t.Errorf("progress counted %d of %d", p.n.Load(), len(in))
-	}
+	t.Run("slice", func(t *testing.T) {
+		var p progress
+		check(t, run(t, f, in, fcrdns.Options{Workers: 64, Progress: &p}), &p)
+	})
+	t.Run("stream", func(t *testing.T) {
+		ch := make(chan netip.Addr)
+		go func() {
+			for i, a := range in {
+				if i%1000 == 0 {
+					time.Sleep(time.Millisecond) // short batches too
+				}
+				ch <- a
+			}
+			close(ch)
+		}()
+		var p progress
+		res, err := fcrdns.Check(context.Background(), f, ch, fcrdns.Options{Workers: 64, Progress: &p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, res, &p)
+	})
 }
 
 type progress struct{ n atomic.Int64 }
@@ -273,28 +299,50 @@ func TestCancel(t *testing.T) {
 	for i := range 1000 {
 		in = append(in, netip.AddrFrom4([4]byte{192, 0, 2, byte(1 + i%10)}))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	start := time.Now()
-	res, err := fcrdns.Check(ctx, f, fcrdns.FromSlice(ctx, in), fcrdns.Options{Workers: 8, Progress: &cancelAt{n: 100, cancel: cancel}})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", err)
-	}
-	if el := time.Since(start); el > 5*time.Second {
-		t.Errorf("took %v after cancel", el)
-	}
-	if len(res) < 100 || len(res) >= len(in) {
-		t.Fatalf("%d results", len(res))
-	}
-	// What is returned is complete and true: no error verdicts made up by
-	// the cancellation (192.0.2.5 and .6 fail in the fake, so count those).
-	for _, r := range res {
-		if r.Verdict == fcrdns.Error && r.IP != netip.MustParseAddr("192.0.2.5") && r.IP != netip.MustParseAddr("192.0.2.6") {
-			t.Errorf("%s: error verdict after cancel: %s", r.IP, r.Error)
-		}
-		if strings.Contains(r.Error, "canceled") {
-			t.Errorf("%s: %s", r.IP, r.Error)
-		}
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			opt := fcrdns.Options{Workers: 8, Progress: &cancelAt{n: 100, cancel: cancel}}
+			start := time.Now()
+			var res []fcrdns.Result
+			var err error
+			if stream {
+				ch := make(chan netip.Addr)
+				go func() {
+					defer close(ch)
+					for _, a := range in {
+						select {
+						case ch <- a:
+						case <-ctx.Done():
+							return
+						}
+					}
+				}()
+				res, err = fcrdns.Check(ctx, f, ch, opt)
+			} else {
+				res, err = fcrdns.CheckAll(ctx, f, in, opt)
+			}
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			if el := time.Since(start); el > 5*time.Second {
+				t.Errorf("took %v after cancel", el)
+			}
+			if len(res) < 100 || len(res) >= len(in) {
+				t.Fatalf("%d results", len(res))
+			}
+			// What is returned is complete and true: no error verdicts made
+			// up by the cancellation (192.0.2.5 and .6 fail in the fake).
+			for _, r := range res {
+				if r.Verdict == fcrdns.Error && r.IP != netip.MustParseAddr("192.0.2.5") && r.IP != netip.MustParseAddr("192.0.2.6") {
+					t.Errorf("%s: error verdict after cancel: %s", r.IP, r.Error)
+				}
+				if strings.Contains(r.Error, "canceled") {
+					t.Errorf("%s: %s", r.IP, r.Error)
+				}
+			}
+		})
 	}
 }
 
@@ -382,31 +430,86 @@ func sortedKeys(m map[netip.Addr]fcrdns.Verdict) []netip.Addr {
 }
 
 // TestOneQueryPerName: over the network, each distinct PTR name is looked up
-// once, however many addresses point at it.
+// once, however many addresses point at it; from a slice or a stream.
 func TestOneQueryPerName(t *testing.T) {
 	t.Parallel()
 	rrs, want := networkZone()
-	h := dnstest.Count(dnstest.Handler(t, rrs...))
-	c, err := resolver.New(resolver.Config{Servers: []string{dnstest.NewServer(t, h)}, Timeout: time.Second})
+	in := sortedKeys(want)
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) {
+			t.Parallel()
+			h := dnstest.Count(dnstest.Handler(t, rrs...))
+			c, err := resolver.New(resolver.Config{Servers: []string{dnstest.NewServer(t, h)}, Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			var res []fcrdns.Result
+			if stream {
+				ch := make(chan netip.Addr)
+				go func() {
+					for _, a := range in {
+						ch <- a
+					}
+					close(ch)
+				}()
+				res, err = fcrdns.Check(context.Background(), c, ch, fcrdns.Options{Workers: 50})
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				res = run(t, c, in, fcrdns.Options{Workers: 50})
+			}
+			if len(res) != len(in) {
+				t.Fatalf("%d results for %d addresses", len(res), len(in))
+			}
+			for i, r := range res {
+				if r.IP != in[i] || r.Verdict != want[in[i]] {
+					t.Errorf("%s: %s, want %s for %s (%s)", r.IP, r.Verdict, want[in[i]], in[i], r.Error)
+				}
+			}
+			for _, name := range []string{"pool-2.example.com.", "pool-100.example.com.", "nothing.example.com.", "moved.example.com."} {
+				if n := h.Queries(name, "A"); n != 1 {
+					t.Errorf("%d A queries for %s, want 1", n, name)
+				}
+			}
+			// One PTR query per address, one A query per distinct name.
+			if n, want := h.Queries("", ""), 508+2*(99+10+1)+2; n != want {
+				t.Errorf("%d queries in all, want %d", n, want)
+			}
+		})
+	}
+}
+
+// TestCancelNetwork: cancelling a check over the network returns promptly
+// with the addresses fully checked, none made up from the cancellation.
+func TestCancelNetwork(t *testing.T) {
+	t.Parallel()
+	rrs, want := networkZone()
+	h := dnstest.Slow(dnstest.Handler(t, rrs...), 20*time.Millisecond)
+	c, err := resolver.New(resolver.Config{Servers: []string{dnstest.NewServer(t, h)}, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	in := sortedKeys(want)
-	res := run(t, c, in, fcrdns.Options{Workers: 50})
-	for i, r := range res {
-		if r.Verdict != want[in[i]] {
-			t.Errorf("%s: %s, want %s (%s)", r.IP, r.Verdict, want[in[i]], r.Error)
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := fcrdns.CheckAll(ctx, c, in, fcrdns.Options{Workers: 10})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
 	}
-	for _, name := range []string{"pool-2.example.com.", "pool-100.example.com.", "nothing.example.com.", "moved.example.com."} {
-		if n := h.Queries(name, "A"); n != 1 {
-			t.Errorf("%d A queries for %s, want 1", n, name)
-		}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("returned %v after the start, for a 150ms deadline", el)
 	}
-	// One PTR query per address, one A query per distinct name.
-	if n, want := h.Queries("", ""), 508+2*(99+10+1)+2; n != want {
-		t.Errorf("%d queries in all, want %d", n, want)
+	if len(res) == 0 || len(res) == len(in) {
+		t.Fatalf("%d results", len(res))
+	}
+	for _, r := range res {
+		if r.Verdict != want[r.IP] {
+			t.Errorf("%s: %s, want %s (%s)", r.IP, r.Verdict, want[r.IP], r.Error)
+		}
 	}
 }
 

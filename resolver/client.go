@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -15,18 +14,26 @@ import (
 
 // Client is the network Resolver: a stub client that keeps a fixed set of
 // connected UDP sockets per server, each carrying many outstanding queries
-// matched by message ID, and falls back to TCP for truncated answers. It is
-// safe for concurrent use; the callers' goroutines do the work, so the
-// caller decides the concurrency (bounded by Config.MaxInFlight).
+// matched by message ID, and falls back to TCP for truncated answers.
+//
+// Besides the blocking PTR and Addrs, it offers PTRFunc and AddrsFunc, which
+// start a lookup and call a function with its result: thousands of lookups
+// then need no goroutine each (fcrdns uses them). A Client is safe for
+// concurrent use.
 type Client struct {
 	cfg     Config
 	servers []*server
-	next    atomic.Uint32
+	next    atomic.Uint32 // server rotation
 	epoch   atomic.Uint32 // sweeper ticks
-	flight  atomic.Int64  // queries outstanding
 	lim     *limiter
-	calls   sync.Pool
+
+	flight  atomic.Int64 // queries outstanding
+	wmu     sync.Mutex
+	waiting []*op // waiting for flight to drop below Config.MaxInFlight
+	nwait   atomic.Int64
+
 	closed  chan struct{}
+	shut    atomic.Bool // Close was called
 	once    sync.Once
 	readers sync.WaitGroup
 
@@ -53,28 +60,33 @@ func New(cfg Config) (*Client, error) {
 		cfg.Servers = s
 	}
 	c := &Client{cfg: cfg, closed: make(chan struct{})}
-	c.calls.New = func() any { return newCall() }
 	if cfg.QPS > 0 {
 		c.lim = newLimiter(cfg.QPS)
 	}
+	var socks []*udpSock
 	for _, s := range cfg.Servers {
 		ap, err := ParseServer(s)
 		if err != nil {
-			c.Close()
+			closeAll(socks)
 			return nil, err
 		}
 		srv := &server{addr: ap}
 		for range cfg.Sockets {
-			sock, err := dialUDP(ap)
+			sock, err := dialUDP(srv)
 			if err != nil {
-				c.Close()
+				closeAll(socks)
 				return nil, fmt.Errorf("name server %s: %w", ap, err)
 			}
 			srv.socks = append(srv.socks, sock)
-			c.readers.Add(1)
-			go sock.read(&c.readers)
+			socks = append(socks, sock)
 		}
 		c.servers = append(c.servers, srv)
+	}
+	for _, srv := range c.servers {
+		for _, sock := range srv.socks {
+			c.readers.Add(1)
+			go sock.read(&c.readers, &c.sent)
+		}
 	}
 	// Timeouts fire between Timeout and Timeout plus one tick; a lookup whose
 	// context ends returns within a tick.
@@ -84,16 +96,29 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// Close closes the sockets; lookups in progress fail.
+func closeAll(socks []*udpSock) {
+	for _, s := range socks {
+		s.conn.Close()
+	}
+}
+
+// Close closes the sockets; lookups in progress fail with a TempError.
 func (c *Client) Close() error {
 	c.once.Do(func() {
+		c.shut.Store(true)
 		close(c.closed)
 		for _, srv := range c.servers {
-			for _, s := range srv.socks {
-				s.conn.Close()
-			}
+			closeAll(srv.socks)
 		}
 		c.readers.Wait()
+		c.wmu.Lock()
+		waiting := c.waiting
+		c.waiting = nil
+		c.nwait.Store(0)
+		c.wmu.Unlock()
+		for _, o := range waiting {
+			o.finish(&TempError{Cause: "resolver closed", Err: errClosed})
+		}
 	})
 	return nil
 }
@@ -103,261 +128,133 @@ func (c *Client) Stats() Stats {
 	return Stats{Sent: c.sent.Load(), Timeouts: c.timeouts.Load(), TCP: c.tcp.Load()}
 }
 
-// PTR implements Resolver.
-func (c *Client) PTR(ctx context.Context, addr netip.Addr) ([]string, error) {
+// PTRFunc starts looking up the PTR names of addr and calls done with what
+// PTR would return, once, from one of the client's goroutines and never
+// before PTRFunc has returned. done must not block: it may start other
+// lookups, record the result, signal a channel with room.
+func (c *Client) PTRFunc(ctx context.Context, addr netip.Addr, done func([]string, error)) {
 	if !addr.IsValid() {
-		return nil, errors.New("PTR lookup of an invalid address")
+		go done(nil, errors.New("PTR lookup of an invalid address"))
+		return
 	}
-	cl := c.calls.Get().(*call)
-	defer c.calls.Put(cl)
-	cl.name = appendReverse(cl.name[:0], addr.Unmap())
-	var out []string
-	err := c.resolve(ctx, cl, dns.TypePTR, func(msg []byte, a rr) error {
-		var err error
-		if cl.tmp, err = readName(cl.tmp[:0], msg, a.rdoff); err != nil {
-			return err
-		}
-		s, err := nameText(cl.tmp)
-		if err == nil {
-			out = append(out, s)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	o := c.newOp(ctx, dns.TypePTR)
+	o.onPTR = done
+	o.name = appendReverse(o.name[:0], addr.Unmap())
+	o.begin()
 }
 
-// Addrs implements Resolver.
-func (c *Client) Addrs(ctx context.Context, name string, v6 bool) ([]netip.Addr, error) {
-	cl := c.calls.Get().(*call)
-	defer c.calls.Put(cl)
-	var err error
-	if cl.name, err = appendName(cl.name[:0], name); err != nil {
-		return nil, fmt.Errorf("address lookup of %q: %w", name, err)
-	}
+// AddrsFunc is to Addrs what PTRFunc is to PTR.
+func (c *Client) AddrsFunc(ctx context.Context, name string, v6 bool, done func([]netip.Addr, error)) {
 	qtype := dns.TypeA
 	if v6 {
 		qtype = dns.TypeAAAA
 	}
-	var out []netip.Addr
-	err = c.resolve(ctx, cl, qtype, func(msg []byte, a rr) error {
-		switch {
-		case !v6 && a.rdlen == 4:
-			out = append(out, netip.AddrFrom4([4]byte(msg[a.rdoff:])))
-		case v6 && a.rdlen == 16:
-			out = append(out, netip.AddrFrom16([16]byte(msg[a.rdoff:])))
-		default:
-			return fmt.Errorf("%s record with %d octets of data", dns.TypeToString[qtype], a.rdlen)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	o := c.newOp(ctx, qtype)
+	var err error
+	if o.name, err = appendName(o.name[:0], name); err != nil {
+		opPool.Put(o)
+		go done(nil, fmt.Errorf("address lookup of %q: %w", name, err))
+		return
 	}
-	return out, nil
+	o.onAddrs = done
+	o.begin()
 }
 
-// resolve looks up cl.name/qtype, following CNAMEs within each answer and, when
-// an answer stops at a CNAME, by asking for its target, and hands each record
-// of the data found to emit.
-func (c *Client) resolve(ctx context.Context, cl *call, qtype uint16, emit func([]byte, rr) error) error {
-	cl.path = append(cl.path[:0], cl.name...)
-	hops := 0
-	for {
-		if err := c.exchange(ctx, cl, qtype); err != nil {
-			return err
-		}
-		r := &cl.r
-		// Walk the chain from the name asked for. cur is in cl.name until
-		// the first CNAME, then the last name appended to cl.path.
-		cur := cl.name
-		for {
-			found := false
-			for _, a := range r.answers {
-				if a.typ == qtype && nameIs(r.msg, a.owner, cur) {
-					found = true
-					if err := emit(r.msg, a); err != nil {
-						return c.formErr(cl, err)
-					}
-				}
-			}
-			if found {
-				return nil
-			}
-			next := -1
-			for _, a := range r.answers {
-				if a.typ == dns.TypeCNAME && nameIs(r.msg, a.owner, cur) {
-					next = a.rdoff
-					break
-				}
-			}
-			if next < 0 {
-				break
-			}
-			var err error
-			if cl.tmp, err = readName(cl.tmp[:0], r.msg, next); err != nil {
-				return c.formErr(cl, err)
-			}
-			if hasName(cl.path, cl.tmp) {
-				return &TempError{Cause: "CNAME loop at " + c.text(cl.tmp)}
-			}
-			if hops++; hops > maxCNAME {
-				return &TempError{Cause: fmt.Sprintf("CNAME chain longer than %d at %s", maxCNAME, c.text(cl.name))}
-			}
-			start := len(cl.path)
-			cl.path = append(cl.path, cl.tmp...)
-			cur = cl.path[start:]
-		}
-		switch {
-		case r.rcode == dns.RcodeNameError:
-			return nil // NXDOMAIN, for the last name of the chain
-		case len(cur) == len(cl.name) && string(cur) == string(cl.name):
-			if r.referral() {
-				return &TempError{Cause: "referral for " + c.text(cl.name) + " (server neither authoritative nor recursive)"}
-			}
-			return nil // NODATA
-		}
-		// The answer stopped at a CNAME whose target it does not hold: ask
-		// for the target.
-		cl.name = append(cl.name[:0], cur...)
-	}
+func (c *Client) newOp(ctx context.Context, qtype uint16) *op {
+	o := opPool.Get().(*op)
+	o.c, o.ctx, o.qtype = c, ctx, qtype
+	return o
 }
 
-func (c *Client) text(wire []byte) string {
-	s, err := nameText(wire)
-	if err != nil {
-		return fmt.Sprintf("%q", wire)
-	}
-	return s
+// PTR implements Resolver.
+func (c *Client) PTR(ctx context.Context, addr netip.Addr) ([]string, error) {
+	w := waiterPool.Get().(*waiter)
+	c.PTRFunc(ctx, addr, w.onPTR)
+	<-w.done
+	ptrs, err := w.ptrs, w.err
+	w.ptrs, w.err = nil, nil
+	waiterPool.Put(w)
+	return ptrs, err
 }
 
-func (c *Client) formErr(cl *call, err error) error {
-	return &TempError{Cause: fmt.Sprintf("malformed answer for %s: %v", c.text(cl.name), err), Err: err}
+// Addrs implements Resolver.
+func (c *Client) Addrs(ctx context.Context, name string, v6 bool) ([]netip.Addr, error) {
+	w := waiterPool.Get().(*waiter)
+	c.AddrsFunc(ctx, name, v6, w.onAddrs)
+	<-w.done
+	addrs, err := w.addrs, w.err
+	w.addrs, w.err = nil, nil
+	waiterPool.Put(w)
+	return addrs, err
 }
 
-// exchange sends the query for cl.name/qtype, with retries, failover and TCP
-// fallback, and leaves an answer with RCODE NOERROR or NXDOMAIN parsed in
-// cl.r.
-func (c *Client) exchange(ctx context.Context, cl *call, qtype uint16) error {
-	cl.qlen = buildQuery(cl.q, cl.name, qtype, c.cfg.UDPSize)
-	cl.qsec = questionLen(cl.q)
-	n := len(c.servers)
-	start := int(c.next.Add(1))
-	var last error
-	edns := true
-	for attempt := 0; attempt <= c.cfg.Retries; attempt++ {
-		if attempt > 0 && c.cfg.Backoff > 0 {
-			d := min(c.cfg.Backoff<<(attempt-1), maxBackoff)
-			if err := cl.sleep(ctx, d); err != nil {
-				return &TempError{Cause: err.Error(), Err: err}
-			}
-		}
-		srv := c.servers[(start+attempt)%n]
-		err := c.attempt(ctx, cl, srv)
-		if err == nil {
-			return nil
-		}
-		if errors.Is(err, errFormErr) && edns {
-			// A server that does not know EDNS0 (RFC 6891 §7): ask it
-			// again without, at once.
-			edns = false
-			cl.qlen = buildQuery(cl.q, cl.name, qtype, 0)
-			attempt--
-			continue
-		}
-		if ctx.Err() != nil {
-			return &TempError{Cause: ctx.Err().Error(), Err: ctx.Err()}
-		}
-		if errors.Is(err, errClosed) {
-			return &TempError{Cause: "resolver closed", Err: err}
-		}
-		last = err
-	}
-	var te *TempError
-	if errors.As(last, &te) {
-		if c.cfg.Retries > 0 {
-			te.Cause += fmt.Sprintf(" (after %d attempts)", c.cfg.Retries+1)
-		}
-		return te
-	}
-	return &TempError{Cause: fmt.Sprintf("%v (after %d attempts)", last, c.cfg.Retries+1), Err: last}
+// waiter turns a callback into a blocking call. Its callbacks are made once,
+// so that a blocking lookup allocates nothing for them.
+type waiter struct {
+	done    chan struct{}
+	ptrs    []string
+	addrs   []netip.Addr
+	err     error
+	onPTR   func([]string, error)
+	onAddrs func([]netip.Addr, error)
 }
 
-var (
-	errClosed  = errors.New("resolver closed")
-	errFormErr = errors.New("FORMERR")
-)
+var waiterPool = sync.Pool{New: func() any {
+	w := &waiter{done: make(chan struct{}, 1)}
+	w.onPTR = func(p []string, err error) {
+		w.ptrs, w.err = p, err
+		w.done <- struct{}{}
+	}
+	w.onAddrs = func(a []netip.Addr, err error) {
+		w.addrs, w.err = a, err
+		w.done <- struct{}{}
+	}
+	return w
+}}
 
-// attempt asks srv once; it returns nil when cl.r holds a NOERROR or NXDOMAIN
-// answer.
-func (c *Client) attempt(ctx context.Context, cl *call, srv *server) error {
-	if c.lim != nil {
-		if err := cl.sleep(ctx, c.lim.reserve()); err != nil {
-			return err
-		}
-	}
-	if err := c.acquire(ctx, cl); err != nil {
-		return err
-	}
-	err := c.udpAttempt(ctx, cl, srv)
-	if err == nil {
-		err = cl.r.parse(cl.resp)
-		if err == nil && (cl.r.tc || cl.trunc) {
-			err = c.tcpAttempt(ctx, cl, srv)
-			if err == nil {
-				err = cl.r.parse(cl.resp)
-			}
-		}
+// acquire counts o's query in flight; at Config.MaxInFlight it queues o
+// instead (and returns false): a query finishing sends it. Callers are
+// expected to bound their concurrency themselves; this is a safety net
+// (message IDs are 16 bits).
+func (c *Client) acquire(o *op) bool {
+	if c.flight.Add(1) <= int64(c.cfg.MaxInFlight) {
+		return true
 	}
 	c.flight.Add(-1)
-	if err != nil {
-		if errors.Is(err, errClosed) || errors.Is(err, net.ErrClosed) {
-			return errClosed
-		}
-		if errors.Is(err, errShort) || errors.Is(err, errBadName) {
-			return &TempError{Cause: fmt.Sprintf("malformed answer from %s: %v", srv.addr, err), Err: err}
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &TempError{Cause: netCause(err, srv.addr), Err: err}
-	}
-	switch cl.r.rcode {
-	case dns.RcodeSuccess, dns.RcodeNameError:
-		return nil
-	}
-	te := &TempError{Cause: fmt.Sprintf("%s from %s", rcodeText(cl.r.rcode), srv.addr)}
-	if cl.r.rcode == dns.RcodeFormatError {
-		te.Err = errFormErr
-	}
-	return te
+	c.wmu.Lock()
+	c.waiting = append(c.waiting, o)
+	c.nwait.Add(1)
+	c.wmu.Unlock()
+	go c.kick() // in case queries finished meanwhile; never inline in a caller
+	return false
 }
 
-func rcodeText(rc int) string {
-	if s, ok := dns.RcodeToString[rc]; ok {
-		return s
+// release counts a query out of flight and sends a waiting one.
+func (c *Client) release() {
+	c.flight.Add(-1)
+	if c.nwait.Load() > 0 {
+		c.kick()
 	}
-	return fmt.Sprintf("RCODE %d", rc)
 }
 
-// acquire counts a query in flight, waiting while Config.MaxInFlight are.
-// Callers are expected to bound their concurrency themselves; this is a
-// safety net (message IDs are 16 bits), so its slow path simply polls.
-func (c *Client) acquire(ctx context.Context, cl *call) error {
-	for c.flight.Add(1) > int64(c.cfg.MaxInFlight) {
-		c.flight.Add(-1)
-		if err := cl.sleep(ctx, 100*time.Microsecond); err != nil {
-			return err
+func (c *Client) kick() {
+	for c.nwait.Load() > 0 {
+		if c.flight.Add(1) > int64(c.cfg.MaxInFlight) {
+			c.flight.Add(-1)
+			return
 		}
-		select {
-		case <-c.closed:
-			return errClosed
-		default:
+		c.wmu.Lock()
+		if len(c.waiting) == 0 {
+			c.wmu.Unlock()
+			c.flight.Add(-1)
+			return
 		}
+		o := c.waiting[0]
+		c.waiting = c.waiting[1:]
+		c.nwait.Add(-1)
+		c.wmu.Unlock()
+		o.transmitAcquired()
 	}
-	return nil
 }
 
 // limiter spaces queries evenly at a fixed rate, allowing a burst of about
@@ -387,3 +284,5 @@ func (l *limiter) reserve() time.Duration {
 	l.mu.Unlock()
 	return t - now
 }
+
+func (c *Client) isClosed() bool { return c.shut.Load() }

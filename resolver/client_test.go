@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -442,5 +443,126 @@ func TestDroppedQueries(t *testing.T) {
 	// P(3 drops in a row) = 0.8%: about 2 of 255.
 	if n := temp.Load(); n > 15 {
 		t.Errorf("%d of 255 lookups failed", n)
+	}
+}
+
+// goid returns the current goroutine's number (tests only).
+func goid() string {
+	var b [64]byte
+	s := string(b[:runtime.Stack(b[:], false)])
+	return strings.Fields(s)[1]
+}
+
+// TestFuncs: the callback API calls back once, with what the blocking API
+// returns, and never inside the call, even for failures found at once.
+func TestFuncs(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, fast(dnstest.NewServer(t, dnstest.Handler(t, zone...))))
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	type result struct {
+		n     int
+		err   error
+		where string
+	}
+	tests := []struct {
+		name  string
+		start func(done func(int, error))
+		n     int
+		fails bool
+	}{
+		{"ptr", func(done func(int, error)) {
+			c.PTRFunc(context.Background(), netip.MustParseAddr("192.0.2.6"), func(p []string, err error) { done(len(p), err) })
+		}, 2, false},
+		{"addrs", func(done func(int, error)) {
+			c.AddrsFunc(context.Background(), "mail.example.com", false, func(a []netip.Addr, err error) { done(len(a), err) })
+		}, 2, false},
+		{"invalid address", func(done func(int, error)) {
+			c.PTRFunc(context.Background(), netip.Addr{}, func(p []string, err error) { done(len(p), err) })
+		}, 0, true},
+		{"bad name", func(done func(int, error)) {
+			c.AddrsFunc(context.Background(), strings.Repeat("x", 70)+".example.", false, func(a []netip.Addr, err error) { done(len(a), err) })
+		}, 0, true},
+		{"cancelled", func(done func(int, error)) {
+			c.PTRFunc(cancelled, netip.MustParseAddr("192.0.2.5"), func(p []string, err error) { done(len(p), err) })
+		}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := make(chan result, 2)
+			caller := goid()
+			tt.start(func(n int, err error) { ch <- result{n, err, goid()} })
+			r := <-ch
+			if r.where == caller {
+				t.Error("callback ran inside the call")
+			}
+			if (r.err != nil) != tt.fails || r.n != tt.n {
+				t.Errorf("got %d results, %v", r.n, r.err)
+			}
+			select {
+			case r := <-ch:
+				t.Errorf("called back twice: %+v", r)
+			case <-time.After(50 * time.Millisecond):
+			}
+		})
+	}
+}
+
+// TestMaxInFlight: past Config.MaxInFlight, lookups wait their turn.
+func TestMaxInFlight(t *testing.T) {
+	t.Parallel()
+	zh := dnstest.Handler(t, zone...)
+	var now, peak atomic.Int32
+	slow := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		n := now.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(5 * time.Millisecond)
+		now.Add(-1)
+		zh.ServeDNS(w, r)
+	})
+	cfg := fast(dnstest.NewServer(t, slow))
+	cfg.MaxInFlight = 2
+	cfg.Timeout = 2 * time.Second
+	c := newClient(t, cfg)
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			if got, err := c.PTR(context.Background(), netip.MustParseAddr("192.0.2.5")); err != nil || len(got) != 1 {
+				t.Errorf("PTR = %q, %v", got, err)
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p > 2 {
+		t.Errorf("%d queries in flight at once, want at most 2", p)
+	}
+}
+
+// TestCloseWaiting: Close fails the lookups waiting for a place in flight too.
+func TestCloseWaiting(t *testing.T) {
+	t.Parallel()
+	cfg := fast(dnstest.NewServer(t, silent))
+	cfg.MaxInFlight = 1
+	cfg.Timeout = 10 * time.Second
+	c, err := resolver.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 10)
+	for range 10 {
+		c.PTRFunc(context.Background(), netip.MustParseAddr("192.0.2.5"), func(_ []string, err error) { errs <- err })
+	}
+	time.Sleep(20 * time.Millisecond)
+	c.Close()
+	for range 10 {
+		select {
+		case err := <-errs:
+			if !resolver.IsTemp(err) {
+				t.Errorf("err = %v, want TempError", err)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("a lookup did not end after Close")
+		}
 	}
 }

@@ -12,13 +12,14 @@ import (
 // and the callback given to RawConn (made once, so that a batch costs no
 // allocation).
 type mmsgState struct {
-	hdrs []unix.Mmsghdr
-	iovs []unix.Iovec
-	k    int // headers to pass
-	n    int // messages done
-	err  error
-	call uintptr // SYS_SENDMMSG or SYS_RECVMMSG
-	fn   func(fd uintptr) bool
+	hdrs  []unix.Mmsghdr
+	iovs  []unix.Iovec
+	k     int // headers to pass
+	n     int // messages done
+	err   error
+	call  uintptr // SYS_SENDMMSG or SYS_RECVMMSG
+	yield bool    // on EAGAIN, yield once before waiting
+	fn    func(fd uintptr) bool
 }
 
 func (st *mmsgState) init(size int, call uintptr) {

@@ -1,8 +1,12 @@
 // Package resolver looks up PTR and address records for rdnsctl.
 //
 // Resolver is the interface the domain packages use; Client (New) is the
-// network implementation: a bounded, concurrent stub client built for
-// checking millions of addresses against authoritative or recursive servers.
+// network implementation: a stub client built for checking millions of
+// addresses against authoritative or recursive servers, at about the rate
+// dnsperf reaches against the same server. Besides the blocking methods of
+// Resolver, Client has PTRFunc and AddrsFunc, which call back with the result
+// so that a caller can keep thousands of lookups going without a goroutine
+// each.
 package resolver
 
 import (

@@ -16,67 +16,20 @@ import (
 	"time"
 )
 
-// How the UDP transport works. Each server has a few connected UDP sockets,
-// each with a table of outstanding queries indexed by message ID and one
-// reader goroutine that reads answers in batches (recvmmsg), matches them to
-// callers by ID and question, and wakes them. Callers do not write to the
-// socket one by one: they copy their query into the socket's send queue, and
-// the caller that found the queue idle yields once (so that the other callers
-// woken by the same batch of answers can queue theirs) and then sends the
-// whole queue in one system call (sendmmsg). Batches keep both the server's
-// threads and ours from waking once per packet, which is most of the cost on
-// a busy machine. Timeouts come from one sweeper goroutine per Client that
-// expires outstanding queries in coarse ticks, not from a timer per query.
-
-// call is one lookup in progress. It owns the buffers for its query and
-// answer, and is reused through a sync.Pool.
-type call struct {
-	q     []byte // the query; q[0:2] is the ID of the current attempt
-	qlen  int
-	qsec  int    // length of the question section
-	resp  []byte // the answer, written by the socket's reader
-	rerr  error  // or why there is none (errTimeout, a network error)
-	trunc bool   // the answer was cut short by our receive buffer
-	done  chan struct{}
-	ctx   context.Context // of the attempt, while outstanding
-	epoch uint32          // sweeper tick at which the attempt started
-	slot  int             // index in udpSock.active while outstanding
-	timer *time.Timer
-	r     response
-	name  []byte // current query name, wire form, lower case
-	path  []byte // names visited along CNAMEs, concatenated wire forms
-	tmp   []byte
-}
-
-func newCall() *call {
-	return &call{
-		q:    make([]byte, headerLen+maxName+4+optLen),
-		resp: make([]byte, 0, 1500),
-		done: make(chan struct{}, 1),
-		name: make([]byte, 0, maxName),
-		path: make([]byte, 0, 2*maxName),
-		tmp:  make([]byte, 0, maxName),
-	}
-}
-
-// sleep waits d, or until ctx is done.
-func (cl *call) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	if cl.timer == nil {
-		cl.timer = time.NewTimer(d)
-	} else {
-		cl.timer.Reset(d)
-	}
-	select {
-	case <-cl.timer.C:
-		return nil
-	case <-ctx.Done():
-		cl.timer.Stop()
-		return ctx.Err()
-	}
-}
+// How the UDP transport works. Each server has one or more (Config.Sockets)
+// connected UDP sockets, each with a table of outstanding queries by message
+// ID and one reader goroutine. The reader reads answers in batches (recvmmsg), matches each to
+// its op by ID and question, and moves the op on right there: a finished
+// lookup calls its callback in the reader, and queries started meanwhile
+// (a CNAME target, a retry, the callbacks' next lookups) are queued while the
+// reader holds the sending role of the server's sockets, then sent in one
+// system call (sendmmsg) at the end of the batch. Queries started elsewhere
+// are queued too; the caller that finds a queue idle yields once (so that
+// other goroutines ready to run can queue theirs) and sends the queue.
+// Batches keep both the server's threads and ours from waking once per
+// packet, which is most of the cost on a busy machine. Timeouts and context
+// ends come from one sweeper goroutine per Client that expires outstanding
+// queries in coarse ticks, not from a timer per query.
 
 // server is one name server with its UDP sockets.
 type server struct {
@@ -86,15 +39,9 @@ type server struct {
 }
 
 // pick returns the socket for the next query. Queries go to one socket in
-// runs of 64, so that callers woken together share a send batch, and all the
-// sockets get used (a server spreads its work by socket).
+// runs of 64, so that queries started together share a send batch, and all
+// the sockets get used (a server spreads its work by socket).
 func (s *server) pick() *udpSock {
-	switch dbgPick {
-	case "random":
-		return s.socks[rand.Uint32()%uint32(len(s.socks))]
-	case "rr":
-		return s.socks[s.picks.Add(1)%uint32(len(s.socks))]
-	}
 	return s.socks[(s.picks.Add(1)>>6)%uint32(len(s.socks))]
 }
 
@@ -106,27 +53,28 @@ const (
 
 // udpSock is a connected UDP socket carrying many outstanding queries.
 type udpSock struct {
+	srv  *server
 	conn *net.UDPConn
 	raw  syscall.RawConn
 
 	mu     sync.Mutex
-	calls  []*call  // by message ID: the outstanding queries
-	active []uint16 // their IDs, for the sweeper
+	ops    map[uint16]*op // by message ID: the outstanding queries (a small
+	active []uint16       // map stays in the CPU cache); their IDs, for the sweeper
 	closed bool
 
 	qmu      sync.Mutex
 	queue    []byte // queries waiting to be sent, back to back
 	ends     []int  // end offset of each in queue
-	flushing bool   // a caller is sending the queue
+	flushing bool   // someone has the sending role: they will send the queue
 
-	// Owned by the caller that is flushing.
+	// Owned by whoever has the sending role.
 	out     []byte
 	outEnds []int
 	sendmsg mmsgState
 }
 
-func dialUDP(addr netip.AddrPort) (*udpSock, error) {
-	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(addr))
+func dialUDP(srv *server) (*udpSock, error) {
+	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(srv.addr))
 	if err != nil {
 		return nil, err
 	}
@@ -139,99 +87,112 @@ func dialUDP(addr netip.AddrPort) (*udpSock, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &udpSock{conn: conn, raw: raw, calls: make([]*call, 1<<16)}, nil
+	return &udpSock{srv: srv, conn: conn, raw: raw, ops: make(map[uint16]*op, 256)}, nil
 }
 
-// register gives cl a fresh random ID not outstanding on s; false means s is
+// send registers o's attempt under a fresh random message ID and queues its
+// query; unless someone has the sending role, it takes it and sends the
+// queue. The query is copied into the queue before the table's lock is let
+// go: from then on, the reader may take o at any time. false means s is
 // closed.
-func (s *udpSock) register(ctx context.Context, cl *call, epoch uint32) bool {
+func (s *udpSock) send(o *op, epoch uint32, sent *atomic.Uint64) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return false
 	}
 	id := uint16(rand.Uint32())
-	for s.calls[id] != nil {
+	for s.ops[id] != nil {
 		id = uint16(rand.Uint32())
 	}
-	binary.BigEndian.PutUint16(cl.q, id)
-	cl.rerr, cl.trunc, cl.epoch, cl.slot, cl.ctx = nil, false, epoch, len(s.active), ctx
-	s.calls[id] = cl
+	binary.BigEndian.PutUint16(o.q, id)
+	o.ctxOut, o.epoch, o.slot = o.ctx, epoch, len(s.active)
+	s.ops[id] = o
 	s.active = append(s.active, id)
+	s.qmu.Lock()
+	s.queue = append(s.queue, o.q[:o.qlen]...)
+	s.ends = append(s.ends, len(s.queue))
+	lead := !s.flushing
+	s.flushing = true
+	s.qmu.Unlock()
+	s.mu.Unlock()
+	if lead {
+		// Let the goroutines that are ready to run queue their queries too.
+		runtime.Gosched()
+		s.flush(sent)
+	}
 	return true
 }
 
-// take removes the call outstanding under id, if it is cl (or any call when
-// cl is nil), and returns it. s.mu must be held.
-func (s *udpSock) take(id uint16, cl *call) *call {
-	c := s.calls[id]
-	if c == nil || (cl != nil && c != cl) {
+// take removes and returns the op outstanding under id. s.mu must be held.
+func (s *udpSock) take(id uint16) *op {
+	o := s.ops[id]
+	if o == nil {
 		return nil
 	}
-	s.calls[id] = nil
-	c.ctx = nil
+	delete(s.ops, id)
+	o.ctxOut = nil
 	last := len(s.active) - 1
-	if c.slot != last {
+	if o.slot != last {
 		moved := s.active[last]
-		s.active[c.slot] = moved
-		s.calls[moved].slot = c.slot
+		s.active[o.slot] = moved
+		s.ops[moved].slot = o.slot
 	}
 	s.active = s.active[:last]
-	return c
-}
-
-// finish wakes cl with err. cl must have been taken.
-func finish(cl *call, err error) {
-	cl.resp = cl.resp[:0]
-	cl.rerr = err
-	cl.done <- struct{}{}
+	return o
 }
 
 // failAll ends every outstanding query with err; close also refuses new ones.
 func (s *udpSock) failAll(err error, close bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.closed = s.closed || close
+	var failed []*op
 	for len(s.active) > 0 {
-		finish(s.take(s.active[0], nil), err)
+		failed = append(failed, s.take(s.active[0]))
+	}
+	s.mu.Unlock()
+	for _, o := range failed {
+		o.fail(err)
 	}
 }
 
-// expire ends the queries started at least ticks sweeper ticks ago (counted
-// in timeouts) and those whose context is done.
-func (s *udpSock) expire(epoch, ticks uint32, timeouts *atomic.Uint64) {
+// expire ends the queries whose context is done and those started at least
+// ticks sweeper ticks ago (counted in timeouts).
+func (s *udpSock) expire(epoch, ticks uint32, timeouts *atomic.Uint64, buf []*op, errs []error) ([]*op, []error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for i := 0; i < len(s.active); {
-		cl := s.calls[s.active[i]]
-		if err := cl.ctx.Err(); err != nil {
-			finish(s.take(s.active[i], nil), err)
-			continue
-		}
-		if epoch-cl.epoch < ticks {
+		o := s.ops[s.active[i]]
+		err := o.ctxOut.Err()
+		switch {
+		case err != nil:
+		case epoch-o.epoch >= ticks:
+			err = errTimeout
+			timeouts.Add(1)
+		default:
 			i++
 			continue
 		}
-		timeouts.Add(1)
-		finish(s.take(s.active[i], nil), errTimeout)
+		buf = append(buf, s.take(s.active[i]))
+		errs = append(errs, err)
 	}
+	s.mu.Unlock()
+	return buf, errs
 }
 
-// send queues cl's query and, if no other caller is sending, sends the queue.
-func (s *udpSock) send(cl *call, sent *atomic.Uint64) {
+// hold takes the sending role if nobody has it.
+func (s *udpSock) hold() bool {
 	s.qmu.Lock()
-	s.queue = append(s.queue, cl.q[:cl.qlen]...)
-	s.ends = append(s.ends, len(s.queue))
-	lead := !s.flushing
+	defer s.qmu.Unlock()
+	if s.flushing {
+		return false
+	}
 	s.flushing = true
-	s.qmu.Unlock()
-	if !lead {
-		return
-	}
-	// Let the callers that are ready to run queue their queries too.
-	if !dbgNoGosched {
-		runtime.Gosched()
-	}
+	return true
+}
+
+// flush sends the queue until it is empty, then gives up the sending role
+// (which the caller has).
+func (s *udpSock) flush(sent *atomic.Uint64) {
 	for {
 		s.qmu.Lock()
 		if len(s.ends) == 0 {
@@ -243,7 +204,6 @@ func (s *udpSock) send(cl *call, sent *atomic.Uint64) {
 		s.outEnds, s.ends = s.ends, s.outEnds[:0]
 		s.qmu.Unlock()
 		sent.Add(uint64(len(s.outEnds)))
-		DbgWrites.Add(1)
 		if err := s.writeBatch(); err != nil {
 			s.failQueries(s.out, s.outEnds, err)
 		}
@@ -252,19 +212,23 @@ func (s *udpSock) send(cl *call, sent *atomic.Uint64) {
 
 // failQueries ends the queries in the batch queue/ends with err.
 func (s *udpSock) failQueries(queue []byte, ends []int, err error) {
+	var failed []*op
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	start := 0
 	for _, end := range ends {
-		if cl := s.take(binary.BigEndian.Uint16(queue[start:]), nil); cl != nil {
-			finish(cl, err)
+		if o := s.take(binary.BigEndian.Uint16(queue[start:])); o != nil {
+			failed = append(failed, o)
 		}
 		start = end
+	}
+	s.mu.Unlock()
+	for _, o := range failed {
+		o.fail(err)
 	}
 }
 
 // read runs in its own goroutine until the socket is closed.
-func (s *udpSock) read(wg *sync.WaitGroup) {
+func (s *udpSock) read(wg *sync.WaitGroup, sent *atomic.Uint64) {
 	defer wg.Done()
 	var rs mmsgState
 	bufs := make([][]byte, readBatch)
@@ -273,6 +237,8 @@ func (s *udpSock) read(wg *sync.WaitGroup) {
 	}
 	lens := make([]int, readBatch)
 	truncs := make([]bool, readBatch)
+	ready := make([]*op, readBatch)
+	held := make([]*udpSock, 0, len(s.srv.socks))
 	for {
 		n, err := s.readBatch(&rs, bufs, lens, truncs)
 		if err != nil {
@@ -288,51 +254,39 @@ func (s *udpSock) read(wg *sync.WaitGroup) {
 			}
 			continue
 		}
-		DbgReads.Add(1)
-		DbgReadMsgs.Add(uint64(n))
+		// Match the answers to their ops, taking the lock once.
+		s.mu.Lock()
 		for i := range n {
-			s.deliver(bufs[i][:lens[i]], truncs[i])
+			ready[i] = nil
+			msg := bufs[i][:lens[i]]
+			if len(msg) < headerLen {
+				continue
+			}
+			id := binary.BigEndian.Uint16(msg)
+			if o := s.ops[id]; o != nil && matches(msg, o.q, o.qsec) {
+				ready[i] = s.take(id)
+			}
+			// else late, duplicate or forged
+		}
+		s.mu.Unlock()
+		// Move the ops on, holding the sending role of the server's
+		// sockets so that the queries they start go out together.
+		held = held[:0]
+		for _, t := range s.srv.socks {
+			if t.hold() {
+				held = append(held, t)
+			}
+		}
+		for i, o := range ready[:n] {
+			if o != nil {
+				ready[i] = nil
+				o.answer(bufs[i][:lens[i]], truncs[i])
+			}
+		}
+		for _, t := range held {
+			t.flush(sent)
 		}
 	}
-}
-
-// deliver hands an answer to the query it answers, if any.
-func (s *udpSock) deliver(msg []byte, trunc bool) {
-	if len(msg) < headerLen {
-		return
-	}
-	id := binary.BigEndian.Uint16(msg)
-	s.mu.Lock()
-	cl := s.calls[id]
-	if cl != nil && matches(msg, cl.q, cl.qsec) {
-		s.take(id, cl)
-	} else {
-		cl = nil
-	}
-	s.mu.Unlock()
-	if cl == nil {
-		return // late, duplicate or forged
-	}
-	cl.resp = append(cl.resp[:0], msg...)
-	cl.rerr, cl.trunc = nil, trunc
-	cl.done <- struct{}{}
-}
-
-// errTimeout marks an attempt that got no answer in time.
-var errTimeout = errors.New("timeout")
-
-// udpAttempt sends cl's query once to srv and waits for the answer, which it
-// leaves in cl.resp. The wait is a plain channel receive: the reader, the
-// sweeper (timeout, ctx done) or a failure always ends it. Waiting on
-// ctx.Done() as well would make every caller queue on that one channel.
-func (c *Client) udpAttempt(ctx context.Context, cl *call, srv *server) error {
-	sock := srv.pick()
-	if !sock.register(ctx, cl, c.epoch.Load()) {
-		return errClosed
-	}
-	sock.send(cl, &c.sent)
-	<-cl.done
-	return cl.rerr
 }
 
 // sweep expires outstanding queries until the client is closed.
@@ -340,6 +294,8 @@ func (c *Client) sweep(tick time.Duration, ticks uint32) {
 	defer c.readers.Done()
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	var buf []*op
+	var errs []error
 	for {
 		select {
 		case <-c.closed:
@@ -349,17 +305,19 @@ func (c *Client) sweep(tick time.Duration, ticks uint32) {
 		epoch := c.epoch.Add(1)
 		for _, srv := range c.servers {
 			for _, s := range srv.socks {
-				s.expire(epoch, ticks, &c.timeouts)
+				buf, errs = s.expire(epoch, ticks, &c.timeouts, buf[:0], errs[:0])
+				for i, o := range buf {
+					buf[i] = nil
+					o.fail(errs[i])
+				}
 			}
 		}
 	}
 }
 
-// tcpAttempt sends cl's query to srv over a new TCP connection (after a
-// truncated UDP answer) and leaves the answer in cl.resp.
-func (c *Client) tcpAttempt(ctx context.Context, cl *call, srv *server) error {
-	c.sent.Add(1)
-	c.tcp.Add(1)
+// tcpExchange sends o's query to srv over a new TCP connection (after a
+// truncated UDP answer) and leaves the answer in o.resp.
+func (c *Client) tcpExchange(ctx context.Context, o *op, srv *server) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	var d net.Dialer
@@ -374,23 +332,26 @@ func (c *Client) tcpAttempt(ctx context.Context, cl *call, srv *server) error {
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	var hdr [2]byte
-	binary.BigEndian.PutUint16(hdr[:], uint16(cl.qlen))
-	if _, err := (&net.Buffers{hdr[:], cl.q[:cl.qlen]}).WriteTo(conn); err != nil {
+	binary.BigEndian.PutUint16(hdr[:], uint16(o.qlen))
+	if _, err := (&net.Buffers{hdr[:], o.q[:o.qlen]}).WriteTo(conn); err != nil {
 		return err
 	}
 	for {
 		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
+			if ctx.Err() == context.DeadlineExceeded {
+				return errTimeout
+			}
 			return err
 		}
 		n := int(binary.BigEndian.Uint16(hdr[:]))
-		if cap(cl.resp) < n {
-			cl.resp = make([]byte, n)
+		if cap(o.resp) < n {
+			o.resp = make([]byte, n)
 		}
-		cl.resp = cl.resp[:n]
-		if _, err := io.ReadFull(conn, cl.resp); err != nil {
+		o.resp = o.resp[:n]
+		if _, err := io.ReadFull(conn, o.resp); err != nil {
 			return err
 		}
-		if matches(cl.resp, cl.q, cl.qsec) {
+		if matches(o.resp, o.q, o.qsec) {
 			return nil
 		}
 	}
@@ -403,6 +364,8 @@ func netCause(err error, srv netip.AddrPort) string {
 		return "timeout from " + srv.String()
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused by " + srv.String()
+	case errors.Is(err, net.ErrClosed), errors.Is(err, errClosed):
+		return "resolver closed"
 	}
 	return fmt.Sprintf("%s: %v", srv, err)
 }

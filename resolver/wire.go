@@ -24,7 +24,6 @@ const (
 var (
 	errShort   = errors.New("message truncated")
 	errBadName = errors.New("bad domain name in message")
-	errNoQ     = errors.New("response does not match the question")
 )
 
 // appendReverse appends the wire form of addr's reverse name (in-addr.arpa or
@@ -175,14 +174,13 @@ type rr struct {
 
 // response is a parsed view of a DNS response held in msg.
 type response struct {
-	msg      []byte
-	rcode    int
-	tc       bool
-	answers  []rr // answer section (reused between parses)
-	authSOA  bool // the authority section holds an SOA (a negative answer)
-	authNS   bool // it holds NS records
-	authAns  bool // AA bit
-	question int  // offset just past the question section
+	msg     []byte
+	rcode   int
+	tc      bool
+	answers []rr // answer section (reused between parses)
+	authSOA bool // the authority section holds an SOA (a negative answer)
+	authNS  bool // it holds NS records
+	authAns bool // AA bit
 }
 
 // parse reads the header, skips the question, and indexes the answer and
@@ -211,7 +209,6 @@ func (r *response) parse(msg []byte) error {
 			return errShort
 		}
 	}
-	r.question = off
 	for i := range an + ns {
 		owner := off
 		if off, err = skipName(msg, off); err != nil {
@@ -306,6 +303,16 @@ func readName(dst, msg []byte, off int) ([]byte, error) {
 			return dst, errBadName
 		}
 	}
+}
+
+// rdataName appends the lower-cased wire form of the name that is the RDATA
+// of a (a CNAME or PTR target) to dst. The name must lie within the record:
+// compression pointers may reach back into the message, not past the record.
+func rdataName(dst, msg []byte, a rr) ([]byte, error) {
+	if a.rdlen == 0 {
+		return dst, errShort
+	}
+	return readName(dst, msg[:a.rdoff+a.rdlen], a.rdoff)
 }
 
 // nameIs reports whether the name at off in msg equals want (a lower-case

@@ -115,15 +115,18 @@ func answers(msg []byte) ([]string, error) {
 		line := o + " " + dns.TypeToString[a.typ]
 		switch a.typ {
 		case dns.TypePTR, dns.TypeCNAME:
-			target, err := readName(nil, msg, a.rdoff)
+			target, err := rdataName(nil, msg, a)
 			if err != nil {
 				return nil, err
 			}
 			s, _ := nameText(target)
 			line += " " + s
 		case dns.TypeA:
-			if a.rdlen == 4 {
+			switch a.rdlen {
+			case 4:
 				line += " " + netip.AddrFrom4([4]byte(msg[a.rdoff:])).String()
+			case 0:
+				line += " <nil>" // as miekg/dns shows it; the client calls it malformed
 			}
 		}
 		out = append(out, line)

@@ -23,6 +23,8 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -226,11 +228,16 @@ func loopback(server string) error {
 
 // cpuMicros returns the user and system CPU time used so far, in µs.
 func cpuMicros() float64 {
+	u, s := cpuSplit()
+	return u + s
+}
+
+func cpuSplit() (user, sys float64) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
+		return 0, 0
 	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e3
+	return float64(ru.Utime.Nano()) / 1e3, float64(ru.Stime.Nano()) / 1e3
 }
 
 type counter struct{ n int }
@@ -245,6 +252,8 @@ func run(args []string) error {
 	sockets := fs.Int("sockets", 0, "UDP sockets per server (0: the default)")
 	limit := fs.Duration("l", 5*time.Second, "run passes over the list until this much time has passed")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to this file")
+	verbose := fs.Bool("v", false, "print the rate of each pass")
+	raw := fs.Bool("raw", false, "measure the resolver alone (PTR lookups)")
 	_ = fs.Parse(args)
 	if *cpuprofile != "" {
 		pf, err := os.Create(*cpuprofile)
@@ -288,14 +297,38 @@ func run(args []string) error {
 	var checks int
 	var best float64
 	var sum fcrdns.Summary
+	if *raw {
+		// Resolver only: workers doing PTR lookups, no FCrDNS.
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for range max(*workers, 1) {
+			wg.Go(func() {
+				for time.Since(begin) < *limit {
+					i := next.Add(1)
+					if _, err := r.PTR(ctx, addrs[int(i)%len(addrs)]); err != nil {
+						fmt.Fprintln(os.Stderr, err)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		el := time.Since(begin).Seconds()
+		st := r.Stats()
+		u, sy := cpuSplit()
+		fmt.Printf("raw PTR: %.0f q/s, user %.2f sys %.2f µs/query\n", float64(st.Sent)/el, u/float64(st.Sent), sy/float64(st.Sent))
+		return nil
+	}
 	for pass := 0; time.Since(begin) < *limit; pass++ {
 		q0, t0 := r.Stats().Sent, time.Now()
-		res, err := fcrdns.Check(ctx, r, fcrdns.FromSlice(ctx, addrs), fcrdns.Options{Workers: *workers})
+		res, err := fcrdns.CheckAll(ctx, r, addrs, fcrdns.Options{Workers: *workers})
 		if err != nil {
 			return err
 		}
 		rate := float64(r.Stats().Sent-q0) / time.Since(t0).Seconds()
 		best = max(best, rate)
+		if *verbose {
+			fmt.Fprintf(os.Stderr, "pass %d: %.0f q/s, %.2fs\n", pass, rate, time.Since(t0).Seconds())
+		}
 		checks += len(res)
 		sum = fcrdns.Summarize(res)
 	}
@@ -304,7 +337,8 @@ func run(args []string) error {
 	st := r.Stats()
 	fmt.Printf("rdnsctl: %.0f q/s (best pass %.0f), %.0f checks/s, %d queries, %d timeouts, %.1fs, %.1f µs CPU/query; heap %d MiB; last pass %+v\n",
 		float64(st.Sent)/el, best, float64(checks)/el, st.Sent, st.Timeouts, el, cpuMicros()/float64(st.Sent), ms1.HeapInuse>>20, sum)
-	fmt.Printf("writes %d reads %d readmsgs %d mallocs/check %.1f GCs %d\n", resolver.DbgWrites.Load(), resolver.DbgReads.Load(), resolver.DbgReadMsgs.Load(),
+	u, sy := cpuSplit()
+	fmt.Printf("user %.2f sys %.2f µs/query; %.1f allocations/check; %d GCs\n", u/float64(st.Sent), sy/float64(st.Sent),
 		float64(ms1.Mallocs-ms0.Mallocs)/float64(checks), ms1.NumGC-ms0.NumGC)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -54,5 +55,14 @@ func Drop(h dns.Handler, frac float64, seed uint64) dns.Handler {
 		if !drop {
 			h.ServeDNS(w, r)
 		}
+	})
+}
+
+// Slow wraps h so that every answer is delayed by d (queries are handled
+// concurrently, so this adds latency, not a rate limit).
+func Slow(h dns.Handler, d time.Duration) dns.Handler {
+	return dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		time.Sleep(d)
+		h.ServeDNS(w, r)
 	})
 }
