@@ -181,18 +181,26 @@ func (a *App) newSetCmd() *cobra.Command {
 }
 
 func (a *App) newUnsetCmd() *cobra.Command {
+	return a.newResetCmd(lifecycle.Unset, "unset IP", "Reset an address's PTR to the default of its block",
+		"Reset the PTR of IP to the default template of its block (defaults: in the config).",
+		"  rdnsctl unset 198.51.100.44 --ticket CS-1240 --write", cobra.ExactArgs(1))
+}
+
+// newResetCmd makes the verbs that take an address (or block) back to its
+// default PTR: unset and deprovision.
+func (a *App) newResetCmd(kind lifecycle.Kind, use, short, long, example string, args cobra.PositionalArgs) *cobra.Command {
 	var lf lifecycleFlags
 	c := &cobra.Command{
-		Use:     "unset IP",
-		Short:   "Reset an address's PTR to the default of its block",
-		Long:    "Reset the PTR of IP to the default template of its block (defaults: in the config).\n" + changeHelp + "\n" + exitStatusHelp,
-		Example: "  rdnsctl unset 198.51.100.44 --ticket CS-1240 --write",
-		Args:    cobra.ExactArgs(1),
+		Use:     use,
+		Short:   short,
+		Long:    long + "\n" + changeHelp + "\n" + exitStatusHelp,
+		Example: example,
+		Args:    args,
 		RunE: func(c *cobra.Command, args []string) error {
 			if _, err := lifecycle.ParseTarget(args[0]); err != nil {
 				return &usageError{err}
 			}
-			return a.runLifecycle(c.Context(), []lifecycle.Event{{Kind: lifecycle.Unset, IP: args[0], Ticket: lf.change.ticket}}, &lf, false, true, "", nil)
+			return a.runLifecycle(c.Context(), []lifecycle.Event{{Kind: kind, IP: args[0], Ticket: lf.change.ticket}}, &lf, false, true, "", nil)
 		},
 	}
 	a.addLifecycleFlags(c, &lf, false)
@@ -231,22 +239,9 @@ func (a *App) newProvisionCmd() *cobra.Command {
 }
 
 func (a *App) newDeprovisionCmd() *cobra.Command {
-	var lf lifecycleFlags
-	c := &cobra.Command{
-		Use:     "deprovision IP|CIDR",
-		Short:   "An address returns to the pool: reset (or delete) its PTR",
-		Long:    "Reset the PTR of IP (or of every address of CIDR) to the default, or delete it when\nthe config says deprovision: delete, so the next customer starts clean.\n" + changeHelp + "\n" + exitStatusHelp,
-		Example: "  rdnsctl deprovision 198.51.100.44 --ticket TERM-88 --write",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			if _, err := lifecycle.ParseTarget(args[0]); err != nil {
-				return &usageError{err}
-			}
-			return a.runLifecycle(c.Context(), []lifecycle.Event{{Kind: lifecycle.Deprovision, IP: args[0], Ticket: lf.change.ticket}}, &lf, false, true, "", nil)
-		},
-	}
-	a.addLifecycleFlags(c, &lf, false)
-	return c
+	return a.newResetCmd(lifecycle.Deprovision, "deprovision IP|CIDR", "An address returns to the pool: reset (or delete) its PTR",
+		"Reset the PTR of IP (or of every address of CIDR) to the default, or delete it when\nthe config says deprovision: delete, so the next customer starts clean.",
+		"  rdnsctl deprovision 198.51.100.44 --ticket TERM-88 --write", cobra.ExactArgs(1))
 }
 
 func (a *App) newApplyEventsCmd() *cobra.Command {
