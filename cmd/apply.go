@@ -1,7 +1,9 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,16 +30,65 @@ func (a *App) beginWrite(f *changeFlags) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	// a writer killed mid-write left its manifest: finish its renames
-	done, err := zonefile.Recover(a.firstZoneDir())
-	for _, f := range done {
-		a.warn("finished the interrupted write of " + f)
-	}
-	if err != nil {
+	if err := a.recoverWrite(); err != nil {
 		_ = l.Release()
 		return nil, err
 	}
 	return func() { _ = l.Release() }, nil
+}
+
+// pendingJournal holds the journal lines of a write in progress, in the
+// zones directory beside the write's manifest.
+const pendingJournal = ".rdnsctl-pending.jsonl"
+
+// recoverWrite finishes a write that a killed writer left behind (call it
+// holding the lock): its renames are completed and its pending journal
+// lines appended, so that no change goes unrecorded. A pending journal
+// without a manifest belongs to a write that never renamed anything, and
+// is dropped.
+func (a *App) recoverWrite() error {
+	dir := a.firstZoneDir()
+	done, pending, err := zonefile.Recover(dir)
+	for _, f := range done {
+		a.warn("finished the interrupted write of " + f)
+	}
+	if err != nil {
+		return err
+	}
+	pj := filepath.Join(dir, pendingJournal)
+	if pending {
+		if err := a.appendPending(pj); err != nil {
+			return fmt.Errorf("recording an interrupted write: %w", err)
+		}
+		a.warn("recorded the interrupted write's changes in " + a.journalPath())
+		return zonefile.FinishWrite(dir)
+	}
+	if err := os.Remove(pj); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// appendPending appends the pending journal lines to the journal and
+// removes them.
+func (a *App) appendPending(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // already recorded
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	j, err := journal.Open(a.journalPath())
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if err := j.AppendFrom(f); err != nil {
+		return err
+	}
+	return os.Remove(path)
 }
 
 // loadForChange takes the zones lock when the verb will write and loads the
@@ -65,16 +116,17 @@ func (a *App) journalPath() string {
 	return filepath.Join(a.firstZoneDir(), "rdns-changes.jsonl")
 }
 
-// applyPlan writes the plan's files and appends its changes to the journal.
+// applyPlan writes the plan's files and records its changes in the journal.
+// The journal lines are written first to a pending file beside the write's
+// manifest; once the zones are renamed they are appended to the journal. A
+// writer killed anywhere in between leaves both, and the next writer
+// finishes the renames and the journal (recoverWrite).
 func (a *App) applyPlan(s *zoneset.Set, p *plan.Plan, f *changeFlags) error {
 	j, err := journal.Open(a.journalPath())
 	if err != nil {
 		return fmt.Errorf("%w (nothing written)", err)
 	}
-	defer j.Close()
-	if err := p.Write(a.firstZoneDir()); err != nil {
-		return err
-	}
+	j.Close()
 	now := a.Now().UTC()
 	op := journal.Operator(f.operator)
 	cmdline := strings.Join(a.Args, " ")
@@ -91,14 +143,32 @@ func (a *App) applyPlan(s *zoneset.Set, p *plan.Plan, f *changeFlags) error {
 			Old: c.Old, New: c.New, Reason: c.Reason}
 		return &e
 	}
-	if err := j.AppendFunc(len(changes), entry); err != nil {
+	dir := a.firstZoneDir()
+	pj := filepath.Join(dir, pendingJournal)
+	pending, err := journal.Create(pj)
+	if err != nil {
+		return fmt.Errorf("%w (nothing written)", err)
+	}
+	err = pending.AppendFunc(len(changes), entry)
+	if cerr := pending.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(pj)
+		return fmt.Errorf("%w (nothing written)", err)
+	}
+	if err := p.Write(dir); err != nil {
+		os.Remove(pj)
+		return err
+	}
+	if err := a.appendPending(pj); err != nil {
 		var zones []string
 		for _, fl := range p.Files {
 			zones = append(zones, fl.Zone+" ("+fl.Path+")")
 		}
 		slices.Sort(zones)
-		return fmt.Errorf("the zones were written but the change journal was not: %w\nzones already changed:\n  %s",
-			err, strings.Join(slices.Compact(zones), "\n  "))
+		return fmt.Errorf("the zones were written but the change journal was not: %w\nzones already changed (their changes wait in %s; the next write records them):\n  %s",
+			err, pj, strings.Join(slices.Compact(zones), "\n  "))
 	}
-	return nil
+	return zonefile.FinishWrite(dir)
 }

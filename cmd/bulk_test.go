@@ -412,3 +412,40 @@ func TestPreviewDiffAndJSON(t *testing.T) {
 		}
 	}
 }
+
+// A writer killed after its renames but before its journal append leaves a
+// manifest and its pending journal lines: the next writer records them. A
+// pending journal without a manifest never renamed anything and is dropped.
+func TestRecoverInterruptedJournal(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		manifest bool
+		lines    int
+	}{
+		{"renamed, not journaled", true, 1},
+		{"never renamed", false, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyExamples(t)
+			zones := filepath.Join(dir, "zones")
+			line := `{"time":"2026-11-25T08:00:00Z","operator":"killed","command":"rdnsctl set","action":"replace","zone":"100.51.198.in-addr.arpa.","file":"zones/db.198.51.100","name":"44.100.51.198.in-addr.arpa.","ip":"198.51.100.44","type":"PTR","old":"a.","new":"b."}` + "\n"
+			os.WriteFile(filepath.Join(zones, ".rdnsctl-pending.jsonl"), []byte(line), 0o644)
+			if tt.manifest {
+				os.WriteFile(filepath.Join(zones, ".rdnsctl-pending"), []byte(filepath.Join(zones, ".db.198.51.100.rdnsctl-1")+"\t"+filepath.Join(zones, "db.198.51.100")+"\n"), 0o644)
+			}
+			r := run(t, "", "", "unset", "198.51.100.44", "--config", filepath.Join(dir, "rdnsctl.yaml"), "--write")
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s", r.code, r.err)
+			}
+			b, _ := os.ReadFile(filepath.Join(dir, "rdns-changes.jsonl"))
+			if got := strings.Count(string(b), `"operator":"killed"`); got != tt.lines {
+				t.Fatalf("journal holds %d recovered lines, want %d:\n%s", got, tt.lines, b)
+			}
+			for _, f := range []string{".rdnsctl-pending.jsonl", ".rdnsctl-pending"} {
+				if _, err := os.Stat(filepath.Join(zones, f)); err == nil {
+					t.Errorf("%s left behind", f)
+				}
+			}
+		})
+	}
+}

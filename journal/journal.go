@@ -113,6 +113,65 @@ func (j *Journal) AppendFunc(n int, entry func(i int) *Entry) error {
 	return nil
 }
 
+// Create opens path for writing a batch of entries from scratch (the
+// pending batch of a write in progress), truncating it.
+func Create(path string) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("change journal: %w", err)
+	}
+	return &Journal{f: f, path: path}, nil
+}
+
+// AppendFrom appends the JSON lines of r (a pending batch) and fsyncs,
+// ending a torn last line first as AppendFunc does.
+func (j *Journal) AppendFrom(r io.Reader) error {
+	if st, err := j.f.Stat(); err == nil && st.Size() > 0 {
+		last := make([]byte, 1)
+		if rf, err := os.Open(j.path); err == nil {
+			_, rerr := rf.ReadAt(last, st.Size()-1)
+			rf.Close()
+			if rerr == nil && last[0] != '\n' {
+				if _, err := j.f.Write([]byte{'\n'}); err != nil {
+					return fmt.Errorf("change journal %s: %w", j.path, err)
+				}
+			}
+		}
+	}
+	buf := make([]byte, 1<<20)
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			// write whole lines only; keep a partial tail for the next read
+			chunk := buf[:n]
+			if err == nil {
+				if k := bytes.LastIndexByte(chunk, '\n'); k >= 0 && k < n-1 {
+					rest := append([]byte(nil), chunk[k+1:]...)
+					chunk = chunk[:k+1]
+					if _, werr := j.f.Write(chunk); werr != nil {
+						return fmt.Errorf("change journal %s: %w", j.path, werr)
+					}
+					r = io.MultiReader(bytes.NewReader(rest), r)
+					continue
+				}
+			}
+			if _, werr := j.f.Write(chunk); werr != nil {
+				return fmt.Errorf("change journal %s: %w", j.path, werr)
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("change journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
 // appendJSON appends the entry as one JSON line, the same fields and order
 // encoding/json gives (a journal of a million changes is written without
 // reflection).

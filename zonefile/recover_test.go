@@ -29,8 +29,11 @@ func TestRecover(t *testing.T) {
 			if tt.manifest {
 				os.WriteFile(filepath.Join(dir, ManifestName), []byte(filepath.Join(dir, ".a.rdnsctl-gone")+"\t"+a+"\n"+tmp+"\t"+b+"\n"), 0o644)
 			}
-			done, err := Recover(dir)
-			if err != nil {
+			done, pending, err := Recover(dir)
+			if err != nil || pending != tt.manifest {
+				t.Fatalf("Recover = %v, %v, %v", done, pending, err)
+			}
+			if err := FinishWrite(dir); err != nil {
 				t.Fatal(err)
 			}
 			if got, _ := os.ReadFile(b); string(got) != tt.want {

@@ -30,10 +30,11 @@ const ManifestName = ".rdnsctl-pending"
 
 // WriteFilesLogged is WriteFiles with a manifest: once every temporary file
 // is written and synced, the list of renames is written (and synced) to
-// dir/ManifestName before the first rename and removed after the last. A
-// process killed between the two leaves the manifest, and Recover finishes
-// the renames, so that several zones are written all or nothing even across
-// a crash. With dir "" no manifest is written.
+// dir/ManifestName before the first rename. It is left in place after the
+// last rename: the caller records the write (the change journal) and then
+// calls FinishWrite. A process killed before that leaves the manifest, and
+// Recover finishes the renames, so that several zones are written all or
+// nothing even across a crash. With dir "" no manifest is written.
 func WriteFilesLogged(writes []FileWrite, dir string) error {
 	type job struct {
 		FileWrite
@@ -163,13 +164,15 @@ func WriteFilesLogged(writes []FileWrite, dir string) error {
 			return fmt.Errorf("%s: %w", d, err)
 		}
 	}
-	if manifest != "" {
-		if err := os.Remove(manifest); err != nil {
-			return err
-		}
-		return syncDir(dir)
-	}
 	return nil
+}
+
+// FinishWrite removes the manifest of a write that is complete and recorded.
+func FinishWrite(dir string) error {
+	if err := os.Remove(filepath.Join(dir, ManifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return syncDir(dir)
 }
 
 func writeSynced(path string, data []byte) error {
@@ -194,13 +197,15 @@ func writeSynced(path string, data []byte) error {
 // dir (call it holding the zones lock): with a manifest, every temporary
 // file still there is renamed over its target (all were complete before the
 // first rename); then every leftover temporary file and backup of ours in
-// dir is removed. It returns the files it completed.
-func Recover(dir string) ([]string, error) {
-	var done []string
+// dir is removed. It returns the files it completed and whether there was a
+// manifest, which it leaves for the caller to finish recording the write
+// and remove with FinishWrite.
+func Recover(dir string) (done []string, pending bool, err error) {
 	manifest := filepath.Join(dir, ManifestName)
 	data, err := os.ReadFile(manifest)
 	switch {
 	case err == nil:
+		pending = true
 		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 			tmp, path, ok := strings.Cut(line, "\t")
 			if !ok {
@@ -210,29 +215,26 @@ func Recover(dir string) ([]string, error) {
 				continue // already renamed
 			}
 			if err := os.Rename(tmp, path); err != nil {
-				return done, fmt.Errorf("recover %s: %w", path, err)
+				return done, pending, fmt.Errorf("recover %s: %w", path, err)
 			}
 			done = append(done, path)
 			if err := syncDir(filepath.Dir(path)); err != nil {
-				return done, err
+				return done, pending, err
 			}
 		}
-		if err := os.Remove(manifest); err != nil {
-			return done, err
-		}
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, err
+		return nil, false, err
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return done, err
+		return done, pending, err
 	}
 	for _, e := range entries {
-		if n := e.Name(); strings.HasPrefix(n, ".") && strings.Contains(n, ".rdnsctl-") && e.Type().IsRegular() {
+		if n := e.Name(); strings.HasPrefix(n, ".") && strings.Index(n, ".rdnsctl-") > 0 && e.Type().IsRegular() {
 			os.Remove(filepath.Join(dir, n))
 		}
 	}
-	return done, nil
+	return done, pending, nil
 }
 
 func syncDir(dir string) error {
