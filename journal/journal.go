@@ -52,8 +52,22 @@ func Open(path string) (*Journal, error) {
 	return &Journal{f: f, path: path}, nil
 }
 
-// Path is the journal's file.
-func (j *Journal) Path() string { return j.path }
+// tornTail says whether the file ends in a line without its newline (a
+// write cut short by a crash), which must be ended before appending.
+func (j *Journal) tornTail() bool {
+	st, err := j.f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false
+	}
+	r, err := os.Open(j.path)
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	last := make([]byte, 1)
+	_, err = r.ReadAt(last, st.Size()-1)
+	return err == nil && last[0] != '\n'
+}
 
 // Append writes the entries as JSON lines and fsyncs.
 func (j *Journal) Append(entries []Entry) error {
@@ -67,15 +81,8 @@ func (j *Journal) Append(entries []Entry) error {
 // stays alone and readers skip it.
 func (j *Journal) AppendFunc(n int, entry func(i int) *Entry) error {
 	var buf bytes.Buffer
-	if st, err := j.f.Stat(); err == nil && st.Size() > 0 {
-		last := make([]byte, 1)
-		if r, err := os.Open(j.path); err == nil {
-			_, rerr := r.ReadAt(last, st.Size()-1)
-			r.Close()
-			if rerr == nil && last[0] != '\n' {
-				buf.WriteByte('\n')
-			}
-		}
+	if j.tornTail() {
+		buf.WriteByte('\n')
 	}
 	flush := func() error {
 		if buf.Len() == 0 {
@@ -126,16 +133,9 @@ func Create(path string) (*Journal, error) {
 // AppendFrom appends the JSON lines of r (a pending batch) and fsyncs,
 // ending a torn last line first as AppendFunc does.
 func (j *Journal) AppendFrom(r io.Reader) error {
-	if st, err := j.f.Stat(); err == nil && st.Size() > 0 {
-		last := make([]byte, 1)
-		if rf, err := os.Open(j.path); err == nil {
-			_, rerr := rf.ReadAt(last, st.Size()-1)
-			rf.Close()
-			if rerr == nil && last[0] != '\n' {
-				if _, err := j.f.Write([]byte{'\n'}); err != nil {
-					return fmt.Errorf("change journal %s: %w", j.path, err)
-				}
-			}
+	if j.tornTail() {
+		if _, err := j.f.Write([]byte{'\n'}); err != nil {
+			return fmt.Errorf("change journal %s: %w", j.path, err)
 		}
 	}
 	buf := make([]byte, 1<<20)
