@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -236,5 +235,3 @@ func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, error) {
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ':' || r == '\n' })
 }
-
-func (c *Config) String() string { return fmt.Sprintf("config %q", c.File) }

@@ -170,7 +170,7 @@ func (a *App) renderFindings(s *zoneset.Set, f []zonecheck.Finding) error {
 
 func (a *App) newZoneDumpCmd() *cobra.Command {
 	var origin string
-	return withFlags(&cobra.Command{
+	c := &cobra.Command{
 		Use:   "dump [FILE...]",
 		Short: "Print every record fully qualified, in canonical order",
 		Long: `Print every record of the zones fully qualified, one per line, in canonical order
@@ -199,12 +199,7 @@ it can be compared with BIND's own reading of the file:
 			}
 			return nil
 		},
-	}, func(c *cobra.Command) {
-		c.Flags().StringVar(&origin, "origin", "", "origin of the FILE arguments (as named-checkzone takes it)")
-	})
-}
-
-func withFlags(c *cobra.Command, f func(*cobra.Command)) *cobra.Command {
-	f(c)
+	}
+	c.Flags().StringVar(&origin, "origin", "", "origin of the FILE arguments (as named-checkzone takes it)")
 	return c
 }

@@ -197,7 +197,7 @@ func ZoneOrigin(p netip.Prefix) (string, error) {
 
 // CoveringZone is the one rule for blocks that do not sit on a zone
 // boundary: the covering aligned block, never a smaller one. An IPv4 block is
-// served per /24 (a /22 is four /24 zones; ask ZoneBlocks) and a sub-/24 block by
+// served per /24 (a /22 is four /24 zones) and a sub-/24 block by
 // its /24 (or a classless child zone, when one is loaded); an IPv6 prefix by
 // the nibble-aligned prefix that covers it (a /50 by its /48, never a /52).
 func CoveringZone(p netip.Prefix) netip.Prefix {
@@ -209,31 +209,6 @@ func CoveringZone(p netip.Prefix) netip.Prefix {
 		return netip.PrefixFrom(p.Addr(), p.Bits()-p.Bits()%8).Masked()
 	}
 	return netip.PrefixFrom(p.Addr(), p.Bits()-p.Bits()%4).Masked()
-}
-
-// ZoneBlocks splits an IPv4 block into the /24s that hold it (itself when it
-// is a /24 or smaller, at most limit blocks), and returns an IPv6 prefix's
-// covering nibble-aligned zone prefix.
-func ZoneBlocks(p netip.Prefix, limit int) ([]netip.Prefix, error) {
-	p = p.Masked()
-	if !p.Addr().Is4() {
-		return []netip.Prefix{CoveringZone(p)}, nil
-	}
-	if p.Bits() >= 24 {
-		return []netip.Prefix{CoveringZone(p)}, nil
-	}
-	n := 1 << (24 - p.Bits())
-	if n > limit {
-		return nil, fmt.Errorf("%s spans %d /24 zones, more than %d", p, n, limit)
-	}
-	out := make([]netip.Prefix, 0, n)
-	a := p.Addr().As4()
-	base := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8
-	for i := 0; i < n; i++ {
-		v := base + uint32(i)<<8
-		out = append(out, netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), 0}), 24))
-	}
-	return out, nil
 }
 
 // OwnerName is the owner of addr's PTR inside the zone: the plain reverse

@@ -266,12 +266,6 @@ func isNoOrigin(err error) bool {
 	return errors.Is(err, errNoOrigin) || strings.Contains(err.Error(), "no origin")
 }
 
-// NewZone wraps a parsed zone and indexes its PTR and CNAME records by
-// address.
-func NewZone(z *zonefile.Zone, path, root string, style rdns.Style) *Zone {
-	return newZone(z, path, root, style)
-}
-
 func newZone(z *zonefile.Zone, path, root string, style rdns.Style) *Zone {
 	// the parser grows its slices by doubling; a zone set is held for the
 	// whole run, so give the slack back (a /12 of /24 zones wastes ~100 MB)
@@ -379,9 +373,6 @@ func (z *Zone) DelegatedAt(owner string) (string, bool) {
 	}
 	return "", false
 }
-
-// Reindex rebuilds the address index after Records changed.
-func (z *Zone) Reindex() { z.reindex() }
 
 func (s *Set) add(z *Zone) {
 	s.Zones = append(s.Zones, z)
