@@ -229,8 +229,6 @@ func unwrapAll(err error) []error {
 	return []error{err}
 }
 
-var errNoOrigin = errors.New("no origin")
-
 // loadFile parses one zone file. The origin comes from the config, else the
 // file ($ORIGIN or an absolute SOA owner), else the file name.
 func loadFile(j job, style rdns.Style) (*Zone, error, error) {
@@ -244,26 +242,19 @@ func loadFile(j job, style rdns.Style) (*Zone, error, error) {
 	}
 	opt := zonefile.Options{Origin: j.origin, FS: os.DirFS(j.root), Dir: filepath.ToSlash(rel)}
 	z, perr := zonefile.ParseBytes(data, j.path, opt)
-	if z == nil && opt.Origin == "" {
+	if z == nil && errors.Is(perr, zonefile.ErrNoOrigin) {
 		if o, ok := zonefile.OriginFromFileName(j.path); ok {
 			opt.Origin = o
 			z, perr = zonefile.ParseBytes(data, j.path, opt)
 		}
 	}
 	if z == nil {
-		if perr == nil {
-			perr = fmt.Errorf("%s: %w", j.path, errNoOrigin)
-		}
-		if isNoOrigin(perr) {
-			return nil, nil, fmt.Errorf("%s: %w: name the zone in the config (zones: [{origin, file}]) or add $ORIGIN", j.path, errNoOrigin)
+		if errors.Is(perr, zonefile.ErrNoOrigin) {
+			return nil, nil, fmt.Errorf("%s: no origin: name the zone in the config (zones: [{origin, file}]) or add $ORIGIN", j.path)
 		}
 		return nil, nil, perr
 	}
 	return newZone(z, j.path, j.root, style), perr, nil
-}
-
-func isNoOrigin(err error) bool {
-	return errors.Is(err, errNoOrigin) || strings.Contains(err.Error(), "no origin")
 }
 
 func newZone(z *zonefile.Zone, path, root string, style rdns.Style) *Zone {
