@@ -42,7 +42,8 @@ iprev result mail people know:
   no-ptr      NXDOMAIN or no PTR data                          iprev permerror
   no-forward  the PTR name has no A/AAAA or does not exist     iprev fail
   mismatch    the name's addresses do not include the address  iprev fail
-  multi-ptr   more than one PTR (receivers pick any one)       iprev fail
+  multi-ptr   more than one PTR (receivers pick any one)       iprev pass when one
+              of the names resolves back (RFC 8601 §3), else fail
   error       timeout, SERVFAIL, REFUSED after retries: unknown, never counted
               as a failed record                               iprev temperror
 
@@ -54,7 +55,8 @@ lookup is answered from the loaded reverse zones and --forward-zones, with no
 network at all: CI can check a zone change before it is deployed.
 
 Exit 0 when every address passes (error verdicts too, unless --fail-on-error),
-1 when any fails. Ctrl-C stops and still prints what was checked.
+1 when any fails, 2 when nothing could be verified (every check ended in error:
+the resolvers did not answer). Ctrl-C stops and still prints what was checked.
 ` + exitStatusHelp,
 		Example: `  rdnsctl fcrdns 198.51.100.0/24 --resolver 127.0.0.1:5353
   rdnsctl fcrdns --from-zones --zones zones/ --resolver 192.0.2.53 --qps 500 -o json
@@ -107,6 +109,11 @@ Exit 0 when every address passes (error verdicts too, unless --fail-on-error),
 			if interrupted {
 				a.info("interrupted: %d of %d addresses checked", len(results), len(addrs))
 				return errInterrupted
+			}
+			if sum.NothingVerified() {
+				// Not a clean run: no record was checked at all.
+				fmt.Fprintf(a.IO.ErrOut, "rdnsctl: nothing could be verified: all %d checks ended in error (%s)\n", sum.Total, firstError(results))
+				return errSilent{ExitUsage}
 			}
 			if sum.Failed() > 0 || (failOnError && sum.Error > 0) {
 				return errFindings
@@ -197,6 +204,21 @@ func (a *App) fcrdnsAddrs(args []string, set *zoneset.Set, fromZones, fromIPAM b
 		}
 	}
 	return out, nil
+}
+
+// firstError returns the error of the first result that has one.
+func firstError(results []fcrdns.Result) string {
+	for _, r := range results {
+		if r.Error != "" {
+			return r.Error
+		}
+		for _, n := range r.Names {
+			if n.Error != "" {
+				return n.Error
+			}
+		}
+	}
+	return "no answer"
 }
 
 type fcrdnsReport struct {

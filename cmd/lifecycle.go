@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -63,6 +64,14 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 		return err
 	}
 	opt := lifecycle.Options{Defaults: a.cfg.Defaults, DeprovisionDelete: a.cfg.Deprovision == "delete"}
+	// the names whose forward DNS was looked up and resolves back: the
+	// only ones a message may call validated
+	type addrName struct {
+		addr netip.Addr
+		name string
+	}
+	var validatedMu sync.Mutex
+	validated := map[addrName]bool{}
 	opt.NewZone = func(addr netip.Addr) (string, string) {
 		origin := newZoneOrigin(addr, nil)
 		return origin, a.newZoneFile(origin)
@@ -76,9 +85,15 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 		defer r.Close()
 		opt.Validate = func(addr netip.Addr, name string) error {
 			err := fcrdns.ValidateForward(ctx, r, addr, name)
+			if err == nil {
+				validatedMu.Lock()
+				validated[addrName{addr, name}] = true
+				validatedMu.Unlock()
+			}
 			var fe *fcrdns.ForwardError
-			if errors.As(err, &fe) {
-				return fmt.Errorf("refused: %v", fe)
+			var ae *fcrdns.AliasError
+			if errors.As(err, &fe) || errors.As(err, &ae) {
+				return fmt.Errorf("refused: %v", err)
 			}
 			if resolver.IsTemp(err) {
 				return fmt.Errorf("cannot validate now: %v", err)
@@ -108,7 +123,7 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 			}
 		}
 	}
-	if opt.Validate != nil && len(cs.Changes) == 1 && cs.Changes[0].New != "" {
+	if len(cs.Changes) == 1 && cs.Changes[0].New != "" && validated[addrName{cs.Changes[0].Addr, cs.Changes[0].New}] {
 		c := cs.Changes[0]
 		lf.change.describe = fmt.Sprintf("%s: PTR %s, which resolves back to %s", c.Addr, c.New, c.Addr)
 	}

@@ -201,8 +201,8 @@ func TestSetValidatesForwardDNS(t *testing.T) {
 	}{
 		{name: "v4 good", args: []string{"set", "198.51.100.44", "mail.customer.example"},
 			stderr: []string{"wrote 1 file(s) in 1 zone(s): 0 added, 1 replaced, 0 deleted"}, file: zone198, ptr: "44\tIN\tPTR\tmail.customer.example."},
-		{name: "v4 good through a CNAME", args: []string{"set", "198.51.100.44", "alias.customer.example"},
-			stderr: []string{"wrote 1 file(s)"}, file: zone198, ptr: "44\tIN\tPTR\talias.customer.example."},
+		{name: "v4 through a CNAME refused", args: []string{"set", "198.51.100.44", "alias.customer.example"}, code: 2,
+			stderr: []string{"rdnsctl: set 198.51.100.44: refused: alias.customer.example. is an alias (CNAME) of mail.customer.example.: point the PTR of 198.51.100.44 at the canonical name mail.customer.example."}},
 		{name: "v4 good, one of two A records", args: []string{"set", "198.51.100.44", "Dual.Customer.Example."},
 			stderr: []string{"wrote 1 file(s)"}, file: zone198, ptr: "44\tIN\tPTR\tdual.customer.example."},
 		{name: "v4 points elsewhere", args: []string{"set", "198.51.100.44", "elsewhere.customer.example"}, code: 2,
@@ -324,14 +324,14 @@ func TestLifecycleRoundTrip(t *testing.T) {
 			steps: []step{
 				{args: []string{"provision", "198.51.100.44", "--customer", "C-1002", "--hostname", "mail.customer.example", "--ticket", "PRV-2", "--operator", "alice"}, info: "wrote 1 file(s)"},
 				{args: []string{"unset", "198.51.100.44", "--ticket", "CS-2", "--operator", "bob"}, info: "wrote 1 file(s)"},
-				{args: []string{"set", "198.51.100.44", "alias.customer.example", "--ticket", "CS-3", "--operator", "bob"}, info: "wrote 1 file(s)"},
+				{args: []string{"set", "198.51.100.44", "dual.customer.example", "--ticket", "CS-3", "--operator", "bob"}, info: "wrote 1 file(s)"},
 				{args: []string{"deprovision", "198.51.100.44", "--ticket", "TERM-2", "--operator", "carol"}, info: "wrote 1 file(s)"},
 			},
 			log: []logged{
 				{"alice", "PRV-2", "C-1002", "replace", "198-51-100-44.customers.example.net.", "mail.customer.example."},
 				{"bob", "CS-2", "", "replace", "mail.customer.example.", "198-51-100-44.customers.example.net."},
-				{"bob", "CS-3", "", "replace", "198-51-100-44.customers.example.net.", "alias.customer.example."},
-				{"carol", "TERM-2", "", "replace", "alias.customer.example.", "198-51-100-44.customers.example.net."},
+				{"bob", "CS-3", "", "replace", "198-51-100-44.customers.example.net.", "dual.customer.example."},
+				{"carol", "TERM-2", "", "replace", "dual.customer.example.", "198-51-100-44.customers.example.net."},
 			}},
 		{name: "IPv6 without a PTR, deprovision: delete", ip: "2001:db8:100::25", file: "0.0.1.0.8.b.d.0.1.0.0.2.ip6.arpa.zone",
 			config: func(s string) string { return strings.Replace(s, "deprovision: reset", "deprovision: delete", 1) },

@@ -28,7 +28,7 @@ const (
 	NoPTR     Verdict = "no-ptr"     // NXDOMAIN or no PTR data
 	NoForward Verdict = "no-forward" // the PTR name has no A/AAAA or does not exist
 	Mismatch  Verdict = "mismatch"   // the name's addresses do not include the address
-	MultiPTR  Verdict = "multi-ptr"  // more than one PTR: a failure whatever the names do
+	MultiPTR  Verdict = "multi-ptr"  // more than one PTR: a finding whatever the names do (iprev may pass)
 	Error     Verdict = "error"      // a lookup failed (timeout, SERVFAIL...): unknown
 )
 
@@ -65,14 +65,15 @@ type Result struct {
 // OK reports whether the address passed.
 func (r *Result) OK() bool { return r.Verdict == Pass }
 
-// Summary counts results by verdict.
+// Summary counts results by verdict. Its JSON keys are the verdicts as the
+// results spell them ("no-ptr"), beside "total".
 type Summary struct {
 	Total     int `json:"total"`
 	Pass      int `json:"pass"`
-	NoPTR     int `json:"no_ptr"`
-	NoForward int `json:"no_forward"`
+	NoPTR     int `json:"no-ptr"`
+	NoForward int `json:"no-forward"`
 	Mismatch  int `json:"mismatch"`
-	MultiPTR  int `json:"multi_ptr"`
+	MultiPTR  int `json:"multi-ptr"`
 	Error     int `json:"error"`
 }
 
@@ -107,6 +108,10 @@ func (s *Summary) Add(v Verdict) {
 // Failed counts the records that failed (everything but pass and error).
 func (s Summary) Failed() int { return s.Total - s.Pass - s.Error }
 
+// NothingVerified reports whether there were checks and every one of them
+// ended in error: the run says nothing about the records.
+func (s Summary) NothingVerified() bool { return s.Total > 0 && s.Error == s.Total }
+
 // ForwardError is ValidateForward's answer when the name does not resolve to
 // the address.
 type ForwardError struct {
@@ -130,22 +135,47 @@ func (e *ForwardError) Error() string {
 	return fmt.Sprintf("%s resolves to %s, not %s", e.Name, strings.Join(s, ", "), e.Addr)
 }
 
+// AliasError is ValidateForward's answer when the name resolves to the
+// address, but through a CNAME: a PTR names the host itself (RFC 1912 §2.4).
+type AliasError struct {
+	Name      string
+	Canonical string // the name at the end of the CNAME chain
+	Addr      netip.Addr
+}
+
+func (e *AliasError) Error() string {
+	return fmt.Sprintf("%s is an alias (CNAME) of %s: point the PTR of %s at the canonical name %s", e.Name, e.Canonical, e.Addr, e.Canonical)
+}
+
 // ValidateForward returns nil when name has an A (IPv4 addr) or AAAA (IPv6)
 // record equal to addr. Otherwise it returns a *ForwardError saying what name
-// resolves to, or the lookup's error (resolver.IsTemp tells if it is
-// temporary).
+// resolves to, an *AliasError when name reaches addr through a CNAME (the
+// resolver must be a resolver.Canonicalizer for ValidateForward to tell), or
+// the lookup's error (resolver.IsTemp tells if it is temporary).
 func ValidateForward(ctx context.Context, r resolver.Resolver, addr netip.Addr, name string) error {
 	addr = addr.Unmap().WithZone("")
 	name = canonical(name)
-	fwd, err := r.Addrs(ctx, name, addr.Is6())
+	var (
+		fwd   []netip.Addr
+		canon string
+		err   error
+	)
+	if c, ok := r.(resolver.Canonicalizer); ok {
+		fwd, canon, err = c.AddrsCanonical(ctx, name, addr.Is6())
+	} else {
+		fwd, err = r.Addrs(ctx, name, addr.Is6())
+	}
 	if err != nil {
 		return fmt.Errorf("forward lookup of %s: %w", name, err)
 	}
 	fwd = normalize(fwd)
-	if slices.Contains(fwd, addr) {
-		return nil
+	if !slices.Contains(fwd, addr) {
+		return &ForwardError{Name: name, Addr: addr, Forward: fwd}
 	}
-	return &ForwardError{Name: name, Addr: addr, Forward: fwd}
+	if canon != "" && canon != name {
+		return &AliasError{Name: name, Canonical: canon, Addr: addr}
+	}
+	return nil
 }
 
 // canonical lower-cases name and makes it fully qualified.
@@ -219,10 +249,20 @@ func setName(n *Name, addr netip.Addr, fwd []netip.Addr, err error) {
 // conclude sets the verdict of a result whose names are all looked up.
 func conclude(res *Result) {
 	if len(res.Names) > 1 {
+		// multi-ptr is a finding of its own (receivers pick one name at
+		// random), whatever the names do; iprev follows RFC 8601 §3: pass
+		// when any name's addresses include the address, temperror when
+		// none does and a lookup failed (a retry may pass), else fail.
 		res.Verdict, res.IPRev = MultiPTR, IPRevFail
 		var all []netip.Addr
 		for _, n := range res.Names {
 			all = append(all, n.Forward...)
+			switch {
+			case n.Verdict == Pass:
+				res.IPRev = IPRevPass
+			case n.Verdict == Error && res.IPRev != IPRevPass:
+				res.IPRev = IPRevTempError
+			}
 		}
 		res.Forward = normalize(all)
 		return

@@ -2,6 +2,7 @@ package fcrdns_test
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestNamed(t *testing.T) {
 		{"192.0.2.1", fcrdns.Pass, fcrdns.IPRevPass, "pass.example.com.", ""},
 		{"192.0.2.2", fcrdns.NoForward, fcrdns.IPRevFail, "gone.example.com.", ""},
 		{"192.0.2.3", fcrdns.Mismatch, fcrdns.IPRevFail, "moved.example.com.", ""},
-		{"192.0.2.4", fcrdns.MultiPTR, fcrdns.IPRevFail, "multi1.example.com. multi2.example.com.", ""},
+		{"192.0.2.4", fcrdns.MultiPTR, fcrdns.IPRevPass, "multi1.example.com. multi2.example.com.", ""},
 		{"192.0.2.5", fcrdns.NoPTR, fcrdns.IPRevPermError, "", ""},
 		{"192.0.2.6", fcrdns.NoPTR, fcrdns.IPRevPermError, "", ""},
 		{"192.0.2.7", fcrdns.Pass, fcrdns.IPRevPass, "alias.example.com.", ""},
@@ -67,8 +68,11 @@ func TestNamed(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	if err := fcrdns.ValidateForward(ctx, r, netip.MustParseAddr("192.0.2.7"), "alias.example.com"); err != nil {
-		t.Errorf("ValidateForward through a CNAME: %v", err)
+	// A PTR target that is an alias is refused, naming the canonical name.
+	err = fcrdns.ValidateForward(ctx, r, netip.MustParseAddr("192.0.2.7"), "alias.example.com")
+	var ae *fcrdns.AliasError
+	if !errors.As(err, &ae) || ae.Canonical != "target.example.com." {
+		t.Errorf("ValidateForward through a CNAME: %v, want an AliasError naming target.example.com.", err)
 	}
 	err = fcrdns.ValidateForward(ctx, r, netip.MustParseAddr("192.0.2.3"), "moved.example.com.")
 	if err == nil || err.Error() != "moved.example.com. resolves to 198.51.100.3, not 192.0.2.3" {

@@ -93,15 +93,18 @@ func world() *fake {
 			"192.0.2.7":   {"pool.example.com."},
 			"192.0.2.8":   {"pool.example.com"}, // no final dot from some resolver
 			"192.0.2.9":   {"mail.example.com.", "flaky.example.com."},
+			"192.0.2.11":  {"gone.example.com.", "moved.example.com."},
+			"192.0.2.12":  {"moved.example.com.", "host12.example.com."},
 			"2001:db8::1": {"v6.example.com."},
 			"2001:db8::2": {"mail.example.com."}, // has A, no AAAA
 		},
 		fwd: map[string][]string{
-			"mail.example.com. A":  {"192.0.2.1", "192.0.2.4"},
-			"moved.example.com. A": {"198.51.100.3", "198.51.100.30"},
-			"www.example.com. A":   {"192.0.2.4"},
-			"pool.example.com. A":  {"192.0.2.8", "192.0.2.7"},
-			"v6.example.com. AAAA": {"2001:db8::1"},
+			"mail.example.com. A":   {"192.0.2.1", "192.0.2.4"},
+			"moved.example.com. A":  {"198.51.100.3", "198.51.100.30"},
+			"www.example.com. A":    {"192.0.2.4"},
+			"pool.example.com. A":   {"192.0.2.8", "192.0.2.7"},
+			"v6.example.com. AAAA":  {"2001:db8::1"},
+			"host12.example.com. A": {"192.0.2.12"},
 		},
 		fail: map[string]bool{
 			"192.0.2.6":              true,
@@ -147,12 +150,16 @@ func TestVerdicts(t *testing.T) {
 		{"::ffff:192.0.2.1", fcrdns.Pass, fcrdns.IPRevPass, "mail.example.com.", "192.0.2.1 192.0.2.4", "mail.example.com.:pass", ""},
 		{"192.0.2.2", fcrdns.NoForward, fcrdns.IPRevFail, "gone.example.com.", "", "gone.example.com.:no-forward", ""},
 		{"192.0.2.3", fcrdns.Mismatch, fcrdns.IPRevFail, "moved.example.com.", "198.51.100.3 198.51.100.30", "moved.example.com.:mismatch", ""},
-		{"192.0.2.4", fcrdns.MultiPTR, fcrdns.IPRevFail, "mail.example.com. www.example.com.", "192.0.2.1 192.0.2.4", "mail.example.com.:pass www.example.com.:pass", ""},
+		// RFC 8601 §3: iprev passes when one of several names confirms;
+		// multi-ptr stays a finding of its own.
+		{"192.0.2.4", fcrdns.MultiPTR, fcrdns.IPRevPass, "mail.example.com. www.example.com.", "192.0.2.1 192.0.2.4", "mail.example.com.:pass www.example.com.:pass", ""},
 		{"192.0.2.5", fcrdns.Error, fcrdns.IPRevTempError, "flaky.example.com.", "", "flaky.example.com.:error", "timeout from fake"},
 		{"192.0.2.6", fcrdns.Error, fcrdns.IPRevTempError, "", "", "", "SERVFAIL from fake"},
 		{"192.0.2.7", fcrdns.Pass, fcrdns.IPRevPass, "pool.example.com.", "192.0.2.7 192.0.2.8", "pool.example.com.:pass", ""},
 		{"192.0.2.8", fcrdns.Pass, fcrdns.IPRevPass, "pool.example.com.", "192.0.2.7 192.0.2.8", "pool.example.com.:pass", ""},
-		{"192.0.2.9", fcrdns.MultiPTR, fcrdns.IPRevFail, "flaky.example.com. mail.example.com.", "192.0.2.1 192.0.2.4", "flaky.example.com.:error mail.example.com.:mismatch", ""},
+		{"192.0.2.9", fcrdns.MultiPTR, fcrdns.IPRevTempError, "flaky.example.com. mail.example.com.", "192.0.2.1 192.0.2.4", "flaky.example.com.:error mail.example.com.:mismatch", ""},
+		{"192.0.2.11", fcrdns.MultiPTR, fcrdns.IPRevFail, "gone.example.com. moved.example.com.", "198.51.100.3 198.51.100.30", "gone.example.com.:no-forward moved.example.com.:mismatch", ""},
+		{"192.0.2.12", fcrdns.MultiPTR, fcrdns.IPRevPass, "host12.example.com. moved.example.com.", "192.0.2.12 198.51.100.3 198.51.100.30", "host12.example.com.:pass moved.example.com.:mismatch", ""},
 		{"192.0.2.10", fcrdns.NoPTR, fcrdns.IPRevPermError, "", "", "", ""},
 		{"2001:db8::1", fcrdns.Pass, fcrdns.IPRevPass, "v6.example.com.", "2001:db8::1", "v6.example.com.:pass", ""},
 		{"2001:db8::2", fcrdns.NoForward, fcrdns.IPRevFail, "mail.example.com.", "", "mail.example.com.:no-forward", ""},
@@ -194,12 +201,28 @@ func TestVerdicts(t *testing.T) {
 		}
 	}
 	s := fcrdns.Summarize(res)
-	want := fcrdns.Summary{Total: 13, Pass: 5, NoPTR: 1, NoForward: 2, Mismatch: 1, MultiPTR: 2, Error: 2}
+	want := fcrdns.Summary{Total: 15, Pass: 5, NoPTR: 1, NoForward: 2, Mismatch: 1, MultiPTR: 4, Error: 2}
 	if s != want {
 		t.Errorf("Summarize = %+v, want %+v", s, want)
 	}
-	if s.Failed() != 6 {
-		t.Errorf("Failed() = %d, want 6", s.Failed())
+	if s.Failed() != 8 {
+		t.Errorf("Failed() = %d, want 8", s.Failed())
+	}
+	if s.NothingVerified() {
+		t.Error("NothingVerified() = true with 13 verified checks")
+	}
+	for _, tc := range []struct {
+		s    fcrdns.Summary
+		want bool
+	}{
+		{fcrdns.Summary{Total: 3, Error: 3}, true},
+		{fcrdns.Summary{Total: 3, Error: 2, Pass: 1}, false},
+		{fcrdns.Summary{Total: 3, Error: 2, NoPTR: 1}, false},
+		{fcrdns.Summary{}, false},
+	} {
+		if got := tc.s.NothingVerified(); got != tc.want {
+			t.Errorf("%+v.NothingVerified() = %v, want %v", tc.s, got, tc.want)
+		}
 	}
 }
 
@@ -211,7 +234,7 @@ func TestJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `[{"ip":"192.0.2.10","verdict":"no-ptr","iprev":"permerror","ptr":[],"forward":[],"names":[]},` +
-		`{"ip":"192.0.2.9","verdict":"multi-ptr","iprev":"fail","ptr":["flaky.example.com.","mail.example.com."],` +
+		`{"ip":"192.0.2.9","verdict":"multi-ptr","iprev":"temperror","ptr":["flaky.example.com.","mail.example.com."],` +
 		`"forward":["192.0.2.1","192.0.2.4"],"names":[` +
 		`{"name":"flaky.example.com.","verdict":"error","forward":[],"error":"temporary DNS failure: timeout from fake"},` +
 		`{"name":"mail.example.com.","verdict":"mismatch","forward":["192.0.2.1","192.0.2.4"]}]}]`
@@ -219,7 +242,7 @@ func TestJSON(t *testing.T) {
 		t.Errorf("JSON:\n got %s\nwant %s", b, want)
 	}
 	b, _ = json.Marshal(fcrdns.Summarize(res))
-	if want := `{"total":2,"pass":0,"no_ptr":1,"no_forward":0,"mismatch":0,"multi_ptr":1,"error":0}`; string(b) != want {
+	if want := `{"total":2,"pass":0,"no-ptr":1,"no-forward":0,"mismatch":0,"multi-ptr":1,"error":0}`; string(b) != want {
 		t.Errorf("Summary JSON:\n got %s\nwant %s", b, want)
 	}
 }

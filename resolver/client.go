@@ -40,7 +40,10 @@ type Client struct {
 	sent, timeouts, tcp atomic.Uint64
 }
 
-var _ Resolver = (*Client)(nil)
+var (
+	_ Resolver      = (*Client)(nil)
+	_ Canonicalizer = (*Client)(nil)
+)
 
 // Stats counts a Client's traffic since New.
 type Stats struct {
@@ -158,6 +161,30 @@ func (c *Client) AddrsFunc(ctx context.Context, name string, v6 bool, done func(
 	}
 	o.onAddrs = done
 	o.begin()
+}
+
+// AddrsCanonical implements Canonicalizer.
+func (c *Client) AddrsCanonical(ctx context.Context, name string, v6 bool) ([]netip.Addr, string, error) {
+	qtype := dns.TypeA
+	if v6 {
+		qtype = dns.TypeAAAA
+	}
+	o := c.newOp(ctx, qtype)
+	var err error
+	if o.name, err = appendName(o.name[:0], name); err != nil {
+		opPool.Put(o)
+		return nil, "", fmt.Errorf("address lookup of %q: %w", name, err)
+	}
+	type result struct {
+		addrs []netip.Addr
+		canon string
+		err   error
+	}
+	done := make(chan result, 1)
+	o.onCanon = func(a []netip.Addr, canon string, err error) { done <- result{a, canon, err} }
+	o.begin()
+	r := <-done
+	return r.addrs, r.canon, r.err
 }
 
 func (c *Client) newOp(ctx context.Context, qtype uint16) *op {

@@ -14,8 +14,10 @@ import (
 // Offline answers every lookup from loaded zones, with no network at all, so
 // that CI can check a zone change before it is deployed. Reverse lookups use
 // the reverse zones (following RFC 2317 CNAMEs into loaded child zones);
-// forward lookups use the forward zones. A name or address that no loaded
-// zone covers is a TempError: offline, the answer is unknown.
+// forward lookups use every loaded zone, forward or reverse. A name inside a
+// loaded zone without the records asked for is NXDOMAIN or NODATA (nil, nil),
+// as the zone's server would answer; a name or address that no loaded zone
+// covers is a TempError: offline, the answer is unknown.
 type Offline struct {
 	set  *zoneset.Set
 	once sync.Once
@@ -44,13 +46,21 @@ func (o *Offline) PTR(_ context.Context, addr netip.Addr) ([]string, error) {
 	}
 	var out []string
 	for _, i := range l.PTRs {
-		out = append(out, strings.ToLower(l.Zone.Records[i].Data))
+		if r := &l.Zone.Records[i]; inClass(r.Class) {
+			out = append(out, strings.ToLower(r.Data))
+		}
 	}
 	return out, nil
 }
 
 // Addrs implements Resolver.
-func (o *Offline) Addrs(_ context.Context, name string, v6 bool) ([]netip.Addr, error) {
+func (o *Offline) Addrs(ctx context.Context, name string, v6 bool) ([]netip.Addr, error) {
+	a, _, err := o.AddrsCanonical(ctx, name, v6)
+	return a, err
+}
+
+// AddrsCanonical implements Canonicalizer.
+func (o *Offline) AddrsCanonical(_ context.Context, name string, v6 bool) ([]netip.Addr, string, error) {
 	o.once.Do(o.index)
 	want := dns.TypeA
 	if v6 {
@@ -58,8 +68,8 @@ func (o *Offline) Addrs(_ context.Context, name string, v6 bool) ([]netip.Addr, 
 	}
 	n := strings.ToLower(dns.Fqdn(name))
 	for depth := 0; depth <= maxCNAME; depth++ {
-		if z := o.set.ZoneOfName(n); z == nil || z.Reverse {
-			return nil, &TempError{Cause: "offline: no loaded forward zone holds " + n}
+		if o.set.ZoneOfName(n) == nil {
+			return nil, "", &TempError{Cause: "offline: no loaded zone holds " + n}
 		}
 		recs := o.fwd[n]
 		var out []netip.Addr
@@ -75,20 +85,27 @@ func (o *Offline) Addrs(_ context.Context, name string, v6 bool) ([]netip.Addr, 
 			}
 		}
 		if len(out) > 0 || cname == "" {
-			return out, nil
+			canon := ""
+			if depth > 0 {
+				canon = n
+			}
+			return out, canon, nil
+		}
+		if cname = strings.ToLower(cname); cname == n {
+			return nil, "", &TempError{Cause: "offline: CNAME loop at " + n}
 		}
 		n = cname
 	}
-	return nil, &TempError{Cause: "offline: CNAME chain too long at " + name}
+	return nil, "", &TempError{Cause: "offline: CNAME chain too long at " + name}
 }
 
 func (o *Offline) index() {
 	o.fwd = map[string][]fwdRec{}
 	for _, z := range o.set.Zones {
-		if z.Reverse {
-			continue
-		}
 		for _, r := range z.Records {
+			if !inClass(r.Class) {
+				continue
+			}
 			switch r.Type {
 			case dns.TypeA, dns.TypeAAAA, dns.TypeCNAME:
 				o.fwd[r.Name] = append(o.fwd[r.Name], fwdRec{r.Type, r.Data})
@@ -96,3 +113,7 @@ func (o *Offline) index() {
 		}
 	}
 }
+
+// inClass reports whether a zone record's class is IN (0: the file did not
+// say, which is IN).
+func inClass(c uint16) bool { return c == 0 || c == dns.ClassINET }

@@ -47,6 +47,7 @@ type op struct {
 	addrs   []netip.Addr
 	onPTR   func([]string, error)
 	onAddrs func([]netip.Addr, error)
+	onCanon func([]netip.Addr, string, error) // AddrsCanonical's: also the chain's last name
 }
 
 var opPool = sync.Pool{New: func() any {
@@ -228,12 +229,27 @@ func (o *op) handle() {
 		o.retry(te)
 		return
 	}
+	if r.qd == 0 && r.rcode == dns.RcodeNameError {
+		// matches lets an error response leave the question out; NXDOMAIN
+		// is an error RCODE that is also an answer, and without the
+		// question nothing says which name it denies.
+		o.retry(&TempError{Cause: fmt.Sprintf("NXDOMAIN without a question section from %s", o.srv.addr)})
+		return
+	}
 	// cur is o.name until the first CNAME, then the last name in o.path.
+	// Only records of class IN are data: the question asks for class IN,
+	// and an A or PTR of another class (CH, HS) in the answer is neither
+	// an address nor a name of the Internet's DNS.
 	cur := o.name
+	otherClass := uint16(0)
 	for {
 		found := false
 		for _, a := range r.answers {
 			if a.typ == o.qtype && nameIs(r.msg, a.owner, cur) {
+				if a.class != dns.ClassINET {
+					otherClass = a.class
+					continue
+				}
 				found = true
 				if err := o.emit(a); err != nil {
 					o.finish(o.malformed(err))
@@ -248,6 +264,10 @@ func (o *op) handle() {
 		next := -1
 		for i, a := range r.answers {
 			if a.typ == dns.TypeCNAME && nameIs(r.msg, a.owner, cur) {
+				if a.class != dns.ClassINET {
+					otherClass = a.class
+					continue
+				}
 				next = i
 				break
 			}
@@ -271,6 +291,13 @@ func (o *op) handle() {
 		start := len(o.path)
 		o.path = append(o.path, o.tmp...)
 		cur = o.path[start:]
+	}
+	if otherClass != 0 {
+		// The answer holds the data asked for, in another class only: a
+		// broken or hostile server. That is no answer, not an absence.
+		o.finish(&TempError{Cause: fmt.Sprintf("answer from %s holds %s data of class %s for a question of class IN",
+			o.srv.addr, dns.TypeToString[o.qtype], className(otherClass))})
+		return
 	}
 	switch {
 	case r.rcode == dns.RcodeNameError:
@@ -324,17 +351,24 @@ func (o *op) malformed(err error) *TempError {
 
 // finish hands the result over and puts o back in the pool.
 func (o *op) finish(err error) {
-	ptrs, addrs, onPTR, onAddrs := o.ptrs, o.addrs, o.onPTR, o.onAddrs
-	o.ptrs, o.addrs, o.onPTR, o.onAddrs, o.ctx, o.srv = nil, nil, nil, nil, nil, nil
+	ptrs, addrs, onPTR, onAddrs, onCanon := o.ptrs, o.addrs, o.onPTR, o.onAddrs, o.onCanon
+	canon := ""
+	if onCanon != nil && o.hops > 0 && err == nil {
+		canon = text(lastName(o.path))
+	}
+	o.ptrs, o.addrs, o.onPTR, o.onAddrs, o.onCanon, o.ctx, o.srv = nil, nil, nil, nil, nil, nil, nil
 	o.r.msg = nil
 	o.c = nil
 	opPool.Put(o)
 	if err != nil {
 		ptrs, addrs = nil, nil
 	}
-	if onPTR != nil {
+	switch {
+	case onPTR != nil:
 		onPTR(ptrs, err)
-	} else {
+	case onCanon != nil:
+		onCanon(addrs, canon, err)
+	default:
 		onAddrs(addrs, err)
 	}
 }
@@ -345,6 +379,13 @@ func text(wire []byte) string {
 		return fmt.Sprintf("%q", wire)
 	}
 	return s
+}
+
+func className(c uint16) string {
+	if s, ok := dns.ClassToString[c]; ok {
+		return s
+	}
+	return fmt.Sprintf("CLASS%d", c)
 }
 
 func rcodeText(rc int) string {

@@ -34,6 +34,16 @@ type Resolver interface {
 	Addrs(ctx context.Context, name string, v6 bool) ([]netip.Addr, error)
 }
 
+// Canonicalizer is a Resolver that also tells when a name is an alias: set
+// refuses a PTR target that is a CNAME (RFC 1912 §2.4: a PTR names the host
+// itself, not an alias of it).
+type Canonicalizer interface {
+	// AddrsCanonical is Addrs, and when name is an alias (the addresses
+	// were found through CNAMEs) the canonical name at the end of the
+	// chain, lower-case and fully qualified; "" when name is not an alias.
+	AddrsCanonical(ctx context.Context, name string, v6 bool) ([]netip.Addr, string, error)
+}
+
 // TempError means a lookup gave no answer: the data is unknown, not absent.
 type TempError struct {
 	// Cause says what went wrong, e.g. "SERVFAIL from 127.0.0.1:53" or

@@ -168,6 +168,7 @@ func matches(resp, q []byte, qlen int) bool {
 type rr struct {
 	owner int // offset of the owner name
 	typ   uint16
+	class uint16
 	rdoff int // offset and length of the RDATA
 	rdlen int
 }
@@ -177,6 +178,7 @@ type response struct {
 	msg     []byte
 	rcode   int
 	tc      bool
+	qd      int  // QDCOUNT: matches accepts an error response without a question
 	answers []rr // answer section (reused between parses)
 	authSOA bool // the authority section holds an SOA (a negative answer)
 	authNS  bool // it holds NS records
@@ -197,6 +199,7 @@ func (r *response) parse(msg []byte) error {
 	r.tc = flags&0x0200 != 0
 	r.authAns = flags&0x0400 != 0
 	qd := int(binary.BigEndian.Uint16(msg[4:]))
+	r.qd = qd
 	an := int(binary.BigEndian.Uint16(msg[6:]))
 	ns := int(binary.BigEndian.Uint16(msg[8:]))
 	off := headerLen
@@ -218,14 +221,15 @@ func (r *response) parse(msg []byte) error {
 			return errShort
 		}
 		typ := binary.BigEndian.Uint16(msg[off:])
+		class := binary.BigEndian.Uint16(msg[off+2:])
 		rdlen := int(binary.BigEndian.Uint16(msg[off+8:]))
 		off += 10
 		if off+rdlen > len(msg) {
 			return errShort
 		}
 		if i < an {
-			r.answers = append(r.answers, rr{owner: owner, typ: typ, rdoff: off, rdlen: rdlen})
-		} else {
+			r.answers = append(r.answers, rr{owner: owner, typ: typ, class: class, rdoff: off, rdlen: rdlen})
+		} else if class == dns.ClassINET {
 			switch typ {
 			case dns.TypeSOA:
 				r.authSOA = true
@@ -367,6 +371,17 @@ func hasName(list, name []byte) bool {
 		list = list[n:]
 	}
 	return false
+}
+
+// lastName returns the last of the concatenated wire names in list.
+func lastName(list []byte) []byte {
+	for {
+		n := wireLen(list)
+		if n == len(list) {
+			return list
+		}
+		list = list[n:]
+	}
 }
 
 // wireLen returns the length of the uncompressed wire name at the start of b.
