@@ -32,6 +32,7 @@ type Pair struct {
 	KeyFile            string // the update/transfer key, as tsig-keygen writes it
 	KeyName, Secret    string
 	RNDCKeyFile        string
+	xfrKeyFile         string // the secondary's own transfer key
 	// ZoneFile maps each origin (absolute, lower-case) to the file the
 	// primary serves: the copy in p/ for dynamic zones.
 	ZoneFile map[string]string
@@ -75,7 +76,8 @@ func StartBINDPair(tb testing.TB, zones []PairZone) *Pair {
 	}
 	p.KeyFile = filepath.Join(dir, "rdnsctl.key")
 	p.RNDCKeyFile = filepath.Join(dir, "rndc.key")
-	for _, k := range [][2]string{{p.KeyFile, p.KeyName}, {p.RNDCKeyFile, "rndc-key"}} {
+	p.xfrKeyFile = filepath.Join(dir, "xfr.key")
+	for _, k := range [][2]string{{p.KeyFile, p.KeyName}, {p.RNDCKeyFile, "rndc-key"}, {p.xfrKeyFile, "xfr-key"}} {
 		out, err := exec.Command(keygen, "-a", "hmac-sha256", k[1]).Output()
 		if err != nil {
 			tb.Fatalf("dnstest: tsig-keygen: %v", err)
@@ -130,14 +132,15 @@ func StartBINDPair(tb testing.TB, zones []PairZone) *Pair {
 // secondary may transfer zones.
 func (p *Pair) primaryConf(transfers bool) string {
 	var b strings.Builder
-	acl := "key " + p.KeyName + ";"
+	acl := "key " + p.KeyName + "; key xfr-key;"
 	if !transfers {
-		acl = "none;"
+		acl = "key " + p.KeyName + ";" // rdnsctl still reads, the secondary cannot
 	}
 	port := strings.TrimPrefix(p.Primary, "127.0.0.1:")
 	sport := strings.TrimPrefix(p.Secondary, "127.0.0.1:")
 	fmt.Fprintf(&b, `include %[1]q;
 include %[2]q;
+include %[8]q;
 options {
 	directory "%[3]s/p";
 	pid-file "%[3]s/p/named.pid";
@@ -153,7 +156,7 @@ options {
 	allow-transfer { %[6]s };
 };
 controls { inet 127.0.0.1 port %[7]d allow { 127.0.0.1; } keys { rndc-key; }; };
-`, p.KeyFile, p.RNDCKeyFile, p.Dir, port, sport, acl, p.ControlPort)
+`, p.KeyFile, p.RNDCKeyFile, p.Dir, port, sport, acl, p.ControlPort, p.xfrKeyFile)
 	for _, z := range p.zones {
 		if z.Dynamic {
 			fmt.Fprintf(&b, "zone %q { type primary; file %q; update-policy { grant %s zonesub ANY; }; };\n", z.Origin, z.File, p.KeyName)
@@ -168,6 +171,7 @@ func (p *Pair) writeSecondaryConf(port int) {
 	var b strings.Builder
 	pport := strings.TrimPrefix(p.Primary, "127.0.0.1:")
 	fmt.Fprintf(&b, `include %[1]q;
+include %[5]q;
 options {
 	directory "%[2]s/s";
 	pid-file "%[2]s/s/named.pid";
@@ -182,10 +186,10 @@ options {
 	allow-transfer { key %[4]s; };
 };
 controls { };
-`, p.KeyFile, p.Dir, port, p.KeyName)
+`, p.KeyFile, p.Dir, port, p.KeyName, p.xfrKeyFile)
 	for _, z := range p.zones {
-		fmt.Fprintf(&b, "zone %q { type secondary; primaries { 127.0.0.1 port %s key %s; }; file %q; };\n",
-			z.Origin, pport, p.KeyName, filepath.Join(p.Dir, "s", strings.TrimSuffix(z.Origin, ".")+".bak"))
+		fmt.Fprintf(&b, "zone %q { type secondary; primaries { 127.0.0.1 port %s key xfr-key; }; file %q; };\n",
+			z.Origin, pport, filepath.Join(p.Dir, "s", strings.TrimSuffix(z.Origin, ".")+".bak"))
 	}
 	if err := os.WriteFile(filepath.Join(p.Dir, "s", "named.conf"), []byte(b.String()), 0o644); err != nil {
 		p.tb.Fatalf("dnstest: %v", err)
@@ -194,7 +198,8 @@ controls { };
 
 // SetTransfers allows or refuses the secondary's zone transfers (rewriting
 // the primary's configuration; on a running primary, it is reloaded), so a
-// test can make the secondary fall behind.
+// test can make the secondary fall behind. The secondary transfers with a
+// key of its own, so the pair's key (rdnsctl's) can still transfer.
 func (p *Pair) SetTransfers(allow bool) {
 	conf := filepath.Join(p.Dir, "p", "named.conf")
 	if err := os.WriteFile(conf, []byte(p.primaryConf(allow)), 0o644); err != nil {
