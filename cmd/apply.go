@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/rdnsctl/rdnsctl/journal"
 	"github.com/rdnsctl/rdnsctl/plan"
@@ -22,11 +21,7 @@ func (a *App) beginWrite(f *changeFlags) (func(), error) {
 	if !f.write {
 		return func() {}, nil
 	}
-	timeout, err := time.ParseDuration(f.lockTimeout)
-	if err != nil {
-		return nil, usageErrorf("--lock-timeout: %v", err)
-	}
-	l, err := journal.Acquire(filepath.Join(a.firstZoneDir(), ".rdnsctl.lock"), timeout)
+	l, err := journal.Acquire(filepath.Join(a.firstZoneDir(), ".rdnsctl.lock"), f.lockTimeout)
 	if err != nil {
 		return nil, err
 	}

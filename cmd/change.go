@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,7 +25,7 @@ type changeFlags struct {
 	expectNoChanges bool
 	ticket          string
 	operator        string
-	lockTimeout     string
+	lockTimeout     time.Duration
 	// describe, when set, is the one-line summary of a single change
 	// (set), said in place of the counts.
 	describe string
@@ -46,8 +47,8 @@ func (a *App) addChangeFlags(c *cobra.Command, f *changeFlags) {
 	fl.BoolVar(&f.force, "force", false, "apply a plan over --max-change")
 	fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit 1 when the plan is not empty (for CI: assert the zones already match policy)")
 	fl.StringVar(&f.ticket, "ticket", "", "ticket ID recorded in the change journal")
-	fl.StringVar(&f.operator, "operator", "", "operator recorded in the change journal (default $SUDO_USER, else $USER)")
-	fl.StringVar(&f.lockTimeout, "lock-timeout", "30s", "how long to wait for another writer's lock on the zones")
+	fl.StringVar(&f.operator, "operator", "", "operator recorded in the change journal (default: config operator, else $SUDO_USER, else $USER, else the login name)")
+	fl.DurationVar(&f.lockTimeout, "lock-timeout", 30*time.Second, "how long to wait for another writer's lock on the zones (config lock_timeout)")
 }
 
 // planTemplate is the zone template for new zones, from the config.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/viper"
 
@@ -33,6 +34,11 @@ type Config struct {
 	Deprovision    string
 	Notify         string
 	Resolvers      []string
+	// NoHeaders drops the header line of tables and CSV (--no-headers).
+	NoHeaders bool
+	// LockTimeout is how long a writer waits for another's lock (lock_timeout,
+	// --lock-timeout); zero means the flag's default.
+	LockTimeout time.Duration
 }
 
 // ZoneSpec is one --zones entry (a directory or a file) or a config entry
@@ -57,10 +63,22 @@ type ZoneTemplate struct {
 // IsSet says whether the template names at least a primary and one NS.
 func (t ZoneTemplate) IsSet() bool { return t.MName != "" && len(t.NS) > 0 }
 
+// rawConfig is the config file's schema: every key rdnsctl reads, from the
+// file, from its RDNSCTL_* variable (configKeys finds them by reflection, so a
+// key added here is settable from the environment and known to the
+// unknown-key check without another edit), or from the flag of the same name.
 type rawConfig struct {
+	// Zones is a list of paths or {origin, file} maps (decodeZones).
+	Zones          any          `mapstructure:"zones"`
+	IPAM           string       `mapstructure:"ipam"`
 	IPAMFormat     string       `mapstructure:"ipam_format"`
 	IPAMColumns    ipam.Columns `mapstructure:"ipam_columns"`
 	VRFs           []string     `mapstructure:"vrfs"`
+	Output         string       `mapstructure:"output"`
+	Quiet          bool         `mapstructure:"quiet"`
+	NoProgress     bool         `mapstructure:"no_progress"`
+	NoHeaders      bool         `mapstructure:"no_headers"`
+	Strict         bool         `mapstructure:"strict"`
 	ClasslessStyle string       `mapstructure:"classless_style"`
 	Defaults       []struct {
 		Prefix   string `mapstructure:"prefix"`
@@ -77,20 +95,25 @@ type rawConfig struct {
 		Minimum uint32   `mapstructure:"minimum"`
 		NS      []string `mapstructure:"ns"`
 	} `mapstructure:"zone_template"`
-	Journal     string   `mapstructure:"journal"`
-	Operator    string   `mapstructure:"operator"`
-	Deprovision string   `mapstructure:"deprovision"`
-	Notify      string   `mapstructure:"notify"`
-	Resolvers   []string `mapstructure:"resolvers"`
+	Journal     string        `mapstructure:"journal"`
+	Operator    string        `mapstructure:"operator"`
+	Deprovision string        `mapstructure:"deprovision"`
+	Notify      string        `mapstructure:"notify"`
+	Resolvers   []string      `mapstructure:"resolvers"`
+	LockTimeout time.Duration `mapstructure:"lock_timeout"`
 }
 
-// loadConfig reads the config file (explicit, or the first of
-// ./rdnsctl.yaml and $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml that exists) into
-// v, which already has the flags bound, and decodes it.
+// loadConfig reads the config file (explicit, else $RDNSCTL_CONFIG, else the
+// first of ./rdnsctl.yaml and $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml that
+// exists) into v, which already has the global flags bound, and decodes it.
+// An unknown key in the file is an error naming the key and the file.
 // overridden says whether a key was set by a flag or the environment (whose
 // paths are relative to the working directory, not to the config file).
 func loadConfig(v *viper.Viper, explicit string, overridden func(key string) bool) (*Config, error) {
 	file := explicit
+	if file == "" {
+		file = os.Getenv("RDNSCTL_CONFIG")
+	}
 	if file == "" {
 		for _, cand := range defaultConfigFiles() {
 			if _, err := os.Stat(cand); err == nil {
@@ -104,10 +127,19 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 		if err := v.ReadInConfig(); err != nil {
 			return nil, usageErrorf("config %s: %v", file, err)
 		}
+		if err := checkConfigKeys(file); err != nil {
+			return nil, err
+		}
+	}
+	if err := bindEnv(v); err != nil {
+		return nil, err
+	}
+	if err := checkDurations(v, file); err != nil {
+		return nil, err
 	}
 	var raw rawConfig
 	if err := v.Unmarshal(&raw); err != nil {
-		return nil, usageErrorf("config %s: %v", file, err)
+		return nil, usageErrorf("config %s: %v", configSource(file), err)
 	}
 	base := "."
 	if file != "" {
@@ -121,12 +153,14 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 		Output:      strings.ToLower(v.GetString("output")),
 		Quiet:       v.GetBool("quiet"),
 		NoProgress:  v.GetBool("no_progress"),
+		NoHeaders:   v.GetBool("no_headers"),
 		Strict:      v.GetBool("strict"),
 		Journal:     raw.Journal,
 		Operator:    raw.Operator,
 		Deprovision: raw.Deprovision,
 		Notify:      raw.Notify,
 		Resolvers:   raw.Resolvers,
+		LockTimeout: raw.LockTimeout,
 	}
 	switch c.Output {
 	case "", "table":
@@ -135,13 +169,20 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	default:
 		return nil, usageErrorf("--output %q: want table, json or csv", c.Output)
 	}
+	switch c.Deprovision {
+	case "", "reset", "delete":
+	default:
+		return nil, usageErrorf("config %s: deprovision %q: want reset or delete", configSource(file), c.Deprovision)
+	}
 	var err error
 	if c.ClasslessStyle, err = rdns.ParseStyle(raw.ClasslessStyle); err != nil {
-		return nil, usageErrorf("config classless_style: %v", err)
+		return nil, usageErrorf("config %s: classless_style: %v", configSource(file), err)
 	}
 	// Paths from flags and the environment are relative to the working
 	// directory; paths in the config file to the file's directory.
-	fromFile := func(key string) bool { return file != "" && v.InConfig(key) && !overridden(key) }
+	fromFile := func(key string) bool {
+		return file != "" && v.InConfig(key) && !overridden(key) && os.Getenv(envName(key)) == ""
+	}
 	c.IPAM = v.GetString("ipam")
 	if fromFile("ipam") {
 		c.IPAM = resolvePath(base, c.IPAM)
@@ -149,7 +190,7 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	if c.Zones, err = decodeZones(v.Get("zones"), base, fromFile("zones")); err != nil {
 		return nil, err
 	}
-	if c.Journal != "" {
+	if c.Journal != "" && fromFile("journal") {
 		c.Journal = resolvePath(base, c.Journal)
 	}
 	for i, d := range raw.Defaults {
@@ -170,6 +211,13 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 		c.ZoneTemplate.NS = append(c.ZoneTemplate.NS, rdns.CanonicalHostname(ns))
 	}
 	return c, nil
+}
+
+func configSource(file string) string {
+	if file == "" {
+		return "(environment)"
+	}
+	return file
 }
 
 func defaultConfigFiles() []string {
@@ -215,6 +263,11 @@ func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, error) {
 			case string:
 				add(it, "")
 			case map[string]any:
+				for k := range it {
+					if k != "file" && k != "origin" {
+						return nil, usageErrorf("config zones[%d]: unknown key %q: want origin and file", i, k)
+					}
+				}
 				file, _ := it["file"].(string)
 				origin, _ := it["origin"].(string)
 				if file == "" {

@@ -2,7 +2,9 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,7 +24,7 @@ type resolverFlags struct {
 
 func (a *App) addResolverFlags(c *cobra.Command, rf *resolverFlags) {
 	fl := c.Flags()
-	fl.StringSliceVar(&rf.servers, "resolver", nil, "resolver HOST[:PORT] (repeatable; default: the config's resolvers, else /etc/resolv.conf)")
+	fl.StringSliceVar(&rf.servers, "resolver", nil, "resolver HOST[:PORT] (repeatable; default: resolvers: in the config or RDNSCTL_RESOLVERS, else /etc/resolv.conf, said on stderr)")
 	fl.IntVar(&rf.workers, "workers", fcrdns.DefaultWorkers, "addresses checked at once")
 	fl.Float64Var(&rf.qps, "qps", 0, "global limit of queries per second (0: none)")
 	fl.DurationVar(&rf.timeout, "timeout", 2*time.Second, "time to wait for one answer")
@@ -39,6 +41,20 @@ func (a *App) newResolver(rf *resolverFlags) (closingResolver, error) {
 	servers := rf.servers
 	if len(servers) == 0 {
 		servers = a.cfg.Resolvers
+	}
+	if len(servers) == 0 {
+		// Never silently: the user may not want queries to go there.
+		systemResolvConf := a.ResolvConf
+		if systemResolvConf == "" {
+			systemResolvConf = "/etc/resolv.conf"
+		}
+		sys, err := resolver.ServersFromResolvConf(systemResolvConf)
+		if err != nil {
+			return nil, usageErrorf("no resolver configured (--resolver, RDNSCTL_RESOLVERS or resolvers: in the config) and none in %s: %v", systemResolvConf, err)
+		}
+		fmt.Fprintf(a.IO.ErrOut, "note: no resolver configured (--resolver, RDNSCTL_RESOLVERS or resolvers: in the config); using the system's from %s: %s\n",
+			systemResolvConf, strings.Join(sys, ", "))
+		servers = sys
 	}
 	retries := rf.retries
 	if retries == 0 {

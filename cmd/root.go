@@ -28,6 +28,9 @@ type App struct {
 	Now func() time.Time
 	// Args is the command line, recorded in the change journal.
 	Args []string
+	// ResolvConf is the system's resolver configuration, read (and said on
+	// stderr) when no resolver is configured; empty means /etc/resolv.conf.
+	ResolvConf string
 
 	v          *viper.Viper
 	configFile string
@@ -87,10 +90,12 @@ patched in place: untouched lines stay byte-identical, the SOA serial is bumped,
 and every file is written atomically.
 
 CONFIGURATION
-  Flags override RDNSCTL_* environment variables (RDNSCTL_ZONES, RDNSCTL_IPAM,
-  RDNSCTL_OUTPUT, ...), which override the config file: --config, else
-  ./rdnsctl.yaml, else $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml. Paths in the config
-  file are relative to the file. See examples/rdnsctl.yaml.
+  Flags override RDNSCTL_* environment variables (every key has one:
+  RDNSCTL_ZONES, RDNSCTL_RESOLVERS, RDNSCTL_ZONE_TEMPLATE_PRIMARY, ...), which
+  override the config file: --config, else $RDNSCTL_CONFIG, else ./rdnsctl.yaml,
+  else $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml. Paths in the config file are
+  relative to the file. An unknown key in the file is an error. See
+  examples/rdnsctl.yaml.
 ` + exitStatusHelp,
 		Example: `  rdnsctl zone check --zones examples/zones
   rdnsctl zones --config examples/rdnsctl.yaml -o json`,
@@ -115,13 +120,11 @@ CONFIGURATION
 	pf.BoolP("quiet", "q", false, "print no progress and no summary on stderr")
 	pf.Bool("no-progress", false, "draw no progress bar")
 	pf.Bool("strict", false, "stop at the first malformed input line instead of skipping it")
-	for _, name := range []string{"zones", "ipam", "ipam-format", "output", "quiet", "no-progress", "strict"} {
+	pf.Bool("no-headers", false, "print tables and CSV without their header line")
+	for _, name := range globalConfigFlags {
 		key := strings.ReplaceAll(name, "-", "_")
 		_ = a.v.BindPFlag(key, pf.Lookup(name))
 	}
-	a.v.SetEnvPrefix("RDNSCTL")
-	a.v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	a.v.AutomaticEnv()
 	a.v.SetDefault("classless_style", "slash")
 
 	root.AddCommand(
@@ -142,6 +145,9 @@ CONFIGURATION
 // files), so the root needs no edit when a verb is added.
 var extraCommands []func(*App) *cobra.Command
 
+// globalConfigFlags are the root's flags that are config keys too.
+var globalConfigFlags = []string{"zones", "ipam", "ipam-format", "output", "quiet", "no-progress", "no-headers", "strict"}
+
 func (a *App) loadConfig(c *cobra.Command) error {
 	if c.Name() == "version" || c.Name() == "help" || strings.HasPrefix(c.CommandPath(), "rdnsctl completion") {
 		return nil
@@ -152,8 +158,7 @@ func (a *App) loadConfig(c *cobra.Command) error {
 		if f := flags.Lookup(name); f != nil && f.Changed {
 			return true
 		}
-		_, env := os.LookupEnv("RDNSCTL_" + strings.ToUpper(key))
-		return env
+		return os.Getenv(envName(key)) != ""
 	}
 	if err := a.startProfiles(); err != nil {
 		return err
@@ -163,13 +168,36 @@ func (a *App) loadConfig(c *cobra.Command) error {
 		return err
 	}
 	a.cfg = cfg
-	return nil
+	for _, msg := range unknownEnv(os.Environ()) {
+		a.warn(msg)
+	}
+	return a.flagsFromConfig(c)
 }
 
-// bindFlag binds a verb's own flag to a config key, so that the config file
-// and RDNSCTL_* can set it too.
-func (a *App) bindFlag(f *pflag.Flag, key string) {
-	_ = a.v.BindPFlag(key, f)
+// flagsFromConfig gives a verb's own flags that are named like a config key
+// (--operator, --lock-timeout) the key's value from the environment or the
+// config file, when the flag itself was not given.
+func (a *App) flagsFromConfig(c *cobra.Command) error {
+	known := map[string]bool{}
+	for _, k := range configKeys() {
+		known[k.Name] = true
+	}
+	var err error
+	c.LocalNonPersistentFlags().VisitAll(func(f *pflag.Flag) {
+		key := strings.ReplaceAll(f.Name, "-", "_")
+		if err != nil || f.Changed || !known[key] || !a.v.IsSet(key) {
+			return
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			err = sv.Replace(a.v.GetStringSlice(key))
+		} else {
+			err = f.Value.Set(a.v.GetString(key))
+		}
+		if err != nil {
+			err = usageErrorf("config %s (for --%s): %v", key, f.Name, err)
+		}
+	})
+	return err
 }
 
 func (a *App) newVersionCmd() *cobra.Command {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -301,11 +302,22 @@ func ReadFile(path string, f Filter) ([]Entry, int, error) {
 	return Read(fh, f)
 }
 
-// Operator is who made a change: the flag, else SUDO_USER, else USER.
+// Operator is who made a change: the flag, else SUDO_USER, else USER, else
+// LOGNAME, else the name the system gives the process's user (os/user:
+// cron jobs and containers often set none of the variables); "unknown" only
+// when the system does not know either.
 func Operator(flag string) string {
 	for _, v := range []string{flag, os.Getenv("SUDO_USER"), os.Getenv("USER"), os.Getenv("LOGNAME")} {
 		if strings.TrimSpace(v) != "" {
 			return v
+		}
+	}
+	if u, err := user.Current(); err == nil {
+		if strings.TrimSpace(u.Username) != "" {
+			return u.Username
+		}
+		if u.Uid != "" {
+			return "uid " + u.Uid
 		}
 	}
 	return "unknown"

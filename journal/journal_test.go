@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -132,5 +133,36 @@ func TestAppendJSONRoundTrip(t *testing.T) {
 		if utf8.ValidString(e.Reason) && strings.TrimSpace(string(line)) != string(std) {
 			t.Errorf("%d: differs from encoding/json:\n%s\n%s", i, line, std)
 		}
+	}
+}
+
+// Without --operator or any of the variables, the operator is the system's
+// name for the user, never "unknown".
+func TestOperatorFallback(t *testing.T) {
+	u, err := user.Current()
+	if err != nil || u.Username == "" {
+		t.Skipf("the system does not name this user: %v", err)
+	}
+	tests := []struct {
+		name            string
+		flag, sudo, usr string
+		logname, want   string
+	}{
+		{"flag first", "alice", "bob", "carol", "dave", "alice"},
+		{"sudo user", "", "bob", "carol", "dave", "bob"},
+		{"user", "", "", "carol", "dave", "carol"},
+		{"logname", "", "", "", "dave", "dave"},
+		{"system", "", "", "", "", u.Username},
+		{"blank flag", "  ", "", "", "", u.Username},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("SUDO_USER", tt.sudo)
+			t.Setenv("USER", tt.usr)
+			t.Setenv("LOGNAME", tt.logname)
+			if got := Operator(tt.flag); got != tt.want {
+				t.Errorf("Operator(%q) = %q, want %q", tt.flag, got, tt.want)
+			}
+		})
 	}
 }
