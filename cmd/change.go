@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -116,6 +117,18 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 				return err
 			}
 		}
+	}
+	// a write into a zone that is claimed twice, read-only, or not loaded
+	// is refused; the preview still shows the plan, and why
+	touched := slices.Clone(retire)
+	for _, x := range extra {
+		touched = append(touched, x.Zone)
+	}
+	if werr := s.CheckWrite(cs, touched...); werr != nil && !p.Empty() {
+		if f.write {
+			return &usageError{werr}
+		}
+		a.warn(werr)
 	}
 	if f.write && !p.Empty() {
 		if err := a.applyPlan(s, p, f); err != nil {

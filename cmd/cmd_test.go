@@ -190,7 +190,7 @@ func TestConfigPrecedence(t *testing.T) {
 		t.Fatalf("RDNSCTL_OUTPUT=json: exit %d\n%s", r.code, r.out)
 	}
 	r = run(t, "", "", "zones", "--config", "../examples/rdnsctl.yaml", "-o", "csv")
-	if r.code != 0 || !strings.HasPrefix(r.out, "origin,prefix,ptrs,file\n") {
+	if r.code != 0 || !strings.HasPrefix(r.out, "origin,prefix,type,ptrs,file\n") {
 		t.Fatalf("flag over env: %s", r.out)
 	}
 	t.Setenv("RDNSCTL_OUTPUT", "")

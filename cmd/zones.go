@@ -14,42 +14,127 @@ import (
 func (a *App) newZonesCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "zones",
-		Short: "List the loaded zones: origin, covered prefix, PTR count, file",
-		Long: `List every zone found under --zones with the block of addresses it covers
-(for reverse zones), how many PTR records it holds, and its file.
+		Short: "List the loaded zones: origin, covered prefix, type, PTR count, file",
+		Long: `List every zone found under --zones (or named in --named-conf) with the block of
+addresses it covers (for reverse zones), its type, how many PTR records it holds,
+and its file.
+
+TYPE is primary for a zone rdnsctl reads and writes; dynamic for a primary that
+takes dynamic updates (allow-update, update-policy in named.conf): it is read
+but never written as a file; secondary (and stub, mirror, ...) for a zone named
+in named.conf whose primary is elsewhere: it is neither read nor written; failed
+for a zone that could not be loaded (no write may touch its addresses).
+
+Files of a zones directory whose names mark backups or editor leftovers (*~,
+#*#, *.bak, *.orig, *.ori*, *.old, *.rej, *.swp, *.retired, a date suffix
+such as .20181126) are not read unless named explicitly (--zones FILE, or the
+config's zones: list); each one skipped is said on stderr and listed under
+"skipped" in -o json. Two files that claim one origin are listed under
+"conflicts": commands that write refuse until one is removed; the others read
+the first.
 ` + exitStatusHelp,
 		Example: `  rdnsctl zones --zones examples/zones
+  rdnsctl zones --named-conf /etc/bind/named.conf --view external
   rdnsctl zones --config examples/rdnsctl.yaml -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := a.loadZones()
+			s, err := a.loadZonesReadOnly()
 			if err != nil {
 				return err
+			}
+			for _, sk := range s.Skipped {
+				a.warn(fmt.Sprintf("skipped %s: %s (name it in --zones or the config to read it)", sk.Path, sk.Reason))
 			}
 			return a.renderZones(s)
 		},
 	}
 }
 
+// zonesReport is the JSON contract of the zones verb.
+type zonesReport struct {
+	Zones     []zoneRow     `json:"zones"`
+	Skipped   []skippedRow  `json:"skipped"`
+	Conflicts []conflictRow `json:"conflicts"`
+}
+
 type zoneRow struct {
 	Origin string `json:"origin"`
 	Prefix string `json:"prefix"`
-	PTRs   int    `json:"ptrs"`
+	// Type is primary, dynamic, secondary (stub, mirror, ...) or failed.
+	Type     string  `json:"type"`
+	Loaded   bool    `json:"loaded"`
+	Writable bool    `json:"writable"`
+	PTRs     *int    `json:"ptrs"`
+	File     string  `json:"file"`
+	Link     *string `json:"link"`
+	View     *string `json:"view"`
+	Source   *string `json:"source"`
+	// Reason is why the zone is not loaded or not writable.
+	Reason *string `json:"reason"`
+}
+
+type skippedRow struct {
 	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+type conflictRow struct {
+	Origin string   `json:"origin"`
+	Files  []string `json:"files"`
+	Read   string   `json:"read"`
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (a *App) renderZones(s *zoneset.Set) error {
-	out := struct {
-		Zones []zoneRow `json:"zones"`
-	}{Zones: []zoneRow{}}
-	rows := report.Rows{Header: []string{"origin", "prefix", "ptrs", "file"}}
+	out := zonesReport{Zones: []zoneRow{}, Skipped: []skippedRow{}, Conflicts: []conflictRow{}}
 	for _, z := range s.Zones {
-		r := zoneRow{Origin: z.Origin, PTRs: z.Count(), File: z.Path}
+		n := z.Count()
+		r := zoneRow{Origin: z.Origin, Type: z.Type, Loaded: true, Writable: z.ReadOnly == "", PTRs: &n, File: z.Path,
+			Link: optString(z.Link), View: optString(z.View), Source: optString(z.Source), Reason: optString(z.ReadOnly)}
+		if z.Dynamic {
+			r.Type = "dynamic"
+		}
 		if z.Reverse {
 			r.Prefix = z.Name.Prefix.String()
 		}
 		out.Zones = append(out.Zones, r)
-		rows.Add(r.Origin, r.Prefix, strconv.Itoa(r.PTRs), r.File)
+	}
+	for _, nl := range s.NotLoaded {
+		r := zoneRow{Origin: nl.Origin, Type: nl.Type, File: nl.Path, View: optString(nl.View), Source: optString(nl.Source)}
+		if nl.Type == "primary" {
+			r.Type = "failed"
+		}
+		if nl.Prefix.IsValid() {
+			r.Prefix = nl.Prefix.String()
+		}
+		if nl.Err != nil {
+			r.Reason = optString(nl.Err.Error())
+		}
+		out.Zones = append(out.Zones, r)
+	}
+	for _, sk := range s.Skipped {
+		out.Skipped = append(out.Skipped, skippedRow{File: sk.Path, Reason: sk.Reason})
+	}
+	for _, c := range s.Conflicts {
+		out.Conflicts = append(out.Conflicts, conflictRow{Origin: c.Origin, Files: c.Files, Read: c.Files[0]})
+	}
+	rows := report.Rows{Header: []string{"origin", "prefix", "type", "ptrs", "file"}}
+	for _, r := range out.Zones {
+		n := "-"
+		if r.PTRs != nil {
+			n = strconv.Itoa(*r.PTRs)
+		}
+		file := r.File
+		if r.Link != nil {
+			file = *r.Link + " -> " + r.File
+		}
+		rows.Add(r.Origin, r.Prefix, r.Type, n, file)
 	}
 	return a.render(out, rows)
 }
