@@ -45,13 +45,19 @@ func TestGenerateRuns(t *testing.T) {
 	out := Generate(cs, func(a netip.Addr) (string, bool) { return tmpl.Generate(a, "") })
 	var got []string
 	for _, c := range out.Changes {
-		got = append(got, c.Type+" "+c.Range+" "+c.Addr.String())
+		got = append(got, c.Type+" "+c.Addr.String()+" "+c.Range+" "+c.Generate)
 	}
-	want := "GENERATE 1-3 192.0.2.1,PTR  192.0.2.5,GENERATE 7-8 192.0.2.7"
-	if strings.Join(got, ",") != want {
-		t.Fatalf("got %v, want %s", got, want)
+	want := []string{
+		"PTR 192.0.2.1 1-3 192-0-2-$.pool.example.net.", "PTR 192.0.2.2 1-3 192-0-2-$.pool.example.net.", "PTR 192.0.2.3 1-3 192-0-2-$.pool.example.net.",
+		"PTR 192.0.2.5  ",
+		"PTR 192.0.2.7 7-8 192-0-2-$.pool.example.net.", "PTR 192.0.2.8 7-8 192-0-2-$.pool.example.net."}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if out.Changes[0].New != "192-0-2-$.pool.example.net." || out.Changes[0].Name != "$.2.0.192.in-addr.arpa." {
-		t.Fatalf("generate change %+v", out.Changes[0])
+	// one change per address, names unchanged: the input is not modified
+	for i, c := range out.Changes {
+		if c.New != cs.Changes[i].New || c.Addr != cs.Changes[i].Addr || cs.Changes[i].Generate != "" {
+			t.Fatalf("change %d: %+v from %+v", i, c, cs.Changes[i])
+		}
 	}
 }

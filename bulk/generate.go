@@ -3,6 +3,7 @@ package bulk
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/rdnsctl/rdnsctl/rdns"
 )
@@ -11,18 +12,20 @@ import (
 // false when its name cannot be written as one.
 type GenerateRHS func(a netip.Addr) (string, bool)
 
-// Generate folds runs of added IPv4 PTRs (consecutive addresses of one /24,
-// one zone and file, names from one $GENERATE template) into one $GENERATE
-// line each. Runs stop at every address that is not an add, so the lines
+// Generate marks runs of added IPv4 PTRs (consecutive addresses of one /24,
+// one zone and file, names from one $GENERATE template) as one $GENERATE
+// line each: every change of a run keeps its address and name and gets the
+// line's template and range (Change.Generate, Change.Range), so that counts,
+// the guard and the journal stay per address while the zone writer writes
+// one line. Runs stop at every address that is not an add, so the lines
 // split around existing custom PTRs. Single addresses stay records.
 func Generate(cs rdns.ChangeSet, rhs GenerateRHS) rdns.ChangeSet {
-	var out rdns.ChangeSet
-	ch := cs.Changes
+	out := rdns.ChangeSet{Changes: slices.Clone(cs.Changes)}
+	ch := out.Changes
 	for i := 0; i < len(ch); {
 		c := ch[i]
 		tmpl, ok := generateOf(c, rhs)
 		if !ok {
-			out.Changes = append(out.Changes, c)
 			i++
 			continue
 		}
@@ -37,19 +40,20 @@ func Generate(cs rdns.ChangeSet, rhs GenerateRHS) rdns.ChangeSet {
 			j++
 		}
 		if j-i < 2 {
-			out.Changes = append(out.Changes, c)
 			i++
 			continue
 		}
 		first, last := c.Addr.As4()[3], ch[j-1].Addr.As4()[3]
-		zn, _ := rdns.ParseZoneName(c.Zone, rdns.Slash)
-		owner := "$." + c.Zone
-		if !zn.Classless && zn.Prefix.Bits() != 24 {
-			o := c.Addr.As4()
-			owner = fmt.Sprintf("$.%d.%d.%d.in-addr.arpa.", o[2], o[1], o[0])
+		rng := fmt.Sprintf("%d-%d", first, last)
+		reason := fmt.Sprintf("$GENERATE %s: %d PTRs %s-%s", rng, j-i, c.Addr, ch[j-1].Addr)
+		for k := i; k < j; k++ {
+			ch[k].Generate, ch[k].Range = tmpl, rng
+			if ch[k].Reason == "" {
+				ch[k].Reason = reason
+			} else {
+				ch[k].Reason += "; " + reason
+			}
 		}
-		out.Changes = append(out.Changes, rdns.Change{Action: rdns.Add, Zone: c.Zone, File: c.File, Name: owner, Addr: c.Addr,
-			Type: "GENERATE", New: tmpl, Range: fmt.Sprintf("%d-%d", first, last), Reason: fmt.Sprintf("%d PTRs %s-%s", j-i, c.Addr, ch[j-1].Addr)})
 		i = j
 	}
 	return out

@@ -146,10 +146,13 @@ func overlaps(blocks []netip.Prefix, p netip.Prefix) bool {
 	return false
 }
 
-// renameGenerate plans the rename of the records one $GENERATE line made.
-// When the line's template can be rewritten so that it yields exactly the
-// rewritten names, the line is rewritten (one change of type GENERATE);
-// otherwise each matching record is replaced, which splits the range.
+// renameGenerate plans the rename of the records one $GENERATE line made:
+// one replace per address, so that the summary, the mass-change guard and
+// the journal count every PTR. When the line's template can be rewritten so
+// that it yields exactly the rewritten names, each change carries the new
+// template (Change.Generate) and the zone writer rewrites the line instead
+// of expanding it; otherwise each matching record is replaced, which splits
+// the range.
 func renameGenerate(z *zoneset.Zone, key [2]int32, recs []int32, opt RenameOptions) ([]rdns.Change, int, error) {
 	var out []rdns.Change
 	matched := 0
@@ -172,7 +175,7 @@ func renameGenerate(z *zoneset.Zone, key [2]int32, recs []int32, opt RenameOptio
 	if len(want) == 0 {
 		return nil, matched, nil
 	}
-	first := &z.Records[recs[0]]
+	tmpl, rng := "", ""
 	if len(want) == len(recs) {
 		if g, err := z.Generate(key[0], key[1]); err == nil {
 			if newRHS, ok := opt.Rewriter.Rewrite(g.RHS); ok {
@@ -182,10 +185,7 @@ func renameGenerate(z *zoneset.Zone, key [2]int32, recs []int32, opt RenameOptio
 					g2.RHS = newRHS
 				}
 				if expandsTo(z, g2, recs, want) {
-					out = append(out, rdns.Change{Action: rdns.Replace, Zone: z.Origin, File: z.FileOf(first), Line: int(first.Line),
-						Name: first.Name, Addr: addrOf(z, first), Type: "GENERATE", Old: g.RHS, New: g2.RHS,
-						Reason: fmt.Sprintf("$GENERATE %s: %d names", g.Range, len(recs))})
-					return out, matched, nil
+					tmpl, rng = g2.RHS, g.Range
 				}
 			}
 		}
@@ -196,8 +196,13 @@ func renameGenerate(z *zoneset.Zone, key [2]int32, recs []int32, opt RenameOptio
 			continue
 		}
 		r := &z.Records[i]
-		out = append(out, rdns.Change{Action: rdns.Replace, Zone: z.Origin, File: z.FileOf(r), Line: int(r.Line),
-			Name: r.Name, Addr: addrOf(z, r), Type: "PTR", Old: r.Data, New: n})
+		c := rdns.Change{Action: rdns.Replace, Zone: z.Origin, File: z.FileOf(r), Line: int(r.Line),
+			Name: r.Name, Addr: addrOf(z, r), Type: "PTR", Old: r.Data, New: n}
+		if tmpl != "" {
+			c.Generate, c.Range = tmpl, rng
+			c.Reason = fmt.Sprintf("$GENERATE %s line rewritten: %d names", rng, len(recs))
+		}
+		out = append(out, c)
 	}
 	return out, matched, nil
 }

@@ -132,7 +132,7 @@ func TestMassRename(t *testing.T) {
 		changed int // PTR records in the record set that change
 		genLine string
 	}{
-		{"suffix over a $GENERATE pool", []string{"192.0.2.0/24", "--suffix", "pool1.example.net", "--to-suffix", "pool2.example.net."}, 245,
+		{"suffix over a $GENERATE pool", []string{"192.0.2.0/24", "--force", "--suffix", "pool1.example.net", "--to-suffix", "pool2.example.net."}, 245,
 			"$GENERATE 10-254 $ PTR 192-0-2-$.pool2.example.net."},
 		{"regexp on defaults only", []string{"198.51.100.0/24", "--force", "--from", `^(198-51-100-\d+)\.customers\.example\.net\.$`, "--to", "$1.cust.example.net."}, 7, ""},
 		{"no match", []string{"203.0.113.0/24", "--suffix", "nowhere.example.", "--to-suffix", "else.example."}, 0, ""},

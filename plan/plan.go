@@ -159,19 +159,12 @@ func newZoneFile(s *zoneset.Set, origin string, changes []rdns.Change, opt Optio
 	if err != nil {
 		return File{}, err
 	}
-	adds := slices.Clone(changes)
-	slices.SortFunc(adds, func(a, b rdns.Change) int { return a.Addr.Compare(b.Addr) })
-	for _, c := range adds {
-		if c.Action != rdns.Add {
-			return File{}, fmt.Errorf("zone %s does not exist: cannot %s %s", origin, c.Action, c.Name)
-		}
-		typ, ok := zonefile.TypeFromString(c.Type)
-		if !ok {
-			return File{}, fmt.Errorf("zone %s: unknown type %q", origin, c.Type)
-		}
-		recs = append(recs, zonefile.Record{Name: strings.ToLower(c.Name), TTL: ttl, Class: zonefile.ClassINET, Type: typ, Data: c.New, Iter: -1})
+	// per-address adds of a $GENERATE line are written as the line
+	data, err := zonefile.EmitChanges(origin, ttl, recs, changes)
+	if err != nil {
+		return File{}, err
 	}
-	return File{Zone: origin, Path: path, New: zonefile.Emit(origin, ttl, recs), Created: true}, nil
+	return File{Zone: origin, Path: path, New: data, Created: true}, nil
 }
 
 // ZoneHead returns the SOA (with a fresh serial) and NS records of a new

@@ -33,8 +33,19 @@ type Change struct {
 	Reason string     `json:"reason,omitempty"`
 	// Range is set for Type GENERATE: the $GENERATE range (start-stop) of
 	// a line that Name (the owner template, absolute, with $) and New or
-	// Old (the target template) complete.
+	// Old (the target template) complete. On a per-address change that
+	// Generate marks, it is the range of that line.
 	Range string `json:"range,omitempty"`
+	// Generate marks a per-address change (PTR or CNAME, Addr set) as one
+	// address of a $GENERATE line: the target template of the line, which
+	// gives New for this address. On replace it is the new template of the
+	// line that makes the record; on add, the template of the line to write
+	// over Range (owners $ under the parent of Name). When a change set
+	// holds such a change for every address of the line, and the template
+	// gives each New, the zone writer rewrites or writes the one line
+	// instead of one record per address; otherwise it writes records.
+	// Counting, the guard and the journal see one change per address.
+	Generate string `json:"generate,omitempty"`
 	// Customer and Ticket, when known, go to the change journal.
 	Customer string `json:"customer,omitempty"`
 	Ticket   string `json:"ticket,omitempty"`

@@ -2,6 +2,7 @@ package zonefile
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -29,6 +30,51 @@ import (
 // records hold absolute names (Record.Name and the targets of single-name
 // types) as the reader keeps them; Class is taken to be IN.
 func Emit(origin string, ttl uint32, records []Record) []byte {
+	return emit(origin, ttl, records, nil)
+}
+
+// EmitChanges is Emit for a new zone made of head (its SOA and NS records)
+// and the records that adds (add changes, all of this zone) make: the
+// groups of per-address adds that GenerateAdds finds are written as their
+// $GENERATE line, in address order among the records. A change that is
+// not an add, or of a type that cannot be written, is an error.
+func EmitChanges(origin string, ttl uint32, head []Record, adds []rdns.Change) ([]byte, error) {
+	if o, err := CanonicalName(origin, "."); err == nil {
+		origin = o
+	}
+	gens := GenerateAdds(adds, origin)
+	inGen := make([]bool, len(adds))
+	for _, g := range gens {
+		for _, i := range g.Members {
+			inGen[i] = true
+		}
+	}
+	recs := slices.Clone(head)
+	for i, c := range adds {
+		if c.Action != rdns.Add {
+			return nil, fmt.Errorf("zone %s does not exist: cannot %s %s", origin, c.Action, c.Name)
+		}
+		if inGen[i] {
+			continue
+		}
+		typ, ok := TypeFromString(c.Type)
+		if !ok || !singleName(typ) {
+			return nil, fmt.Errorf("zone %s: cannot write a record of type %q", origin, c.Type)
+		}
+		name, err := CanonicalName(c.Name, origin)
+		if err != nil {
+			return nil, fmt.Errorf("zone %s: %s: %w", origin, c.Name, err)
+		}
+		data, err := canonicalName(c.New, ".")
+		if err != nil {
+			return nil, fmt.Errorf("zone %s: %s: %w", origin, c.New, err)
+		}
+		recs = append(recs, Record{Name: name, TTL: ttl, Class: ClassINET, Type: typ, Data: data, Iter: -1})
+	}
+	return emit(origin, ttl, recs, gens), nil
+}
+
+func emit(origin string, ttl uint32, records []Record, gens []GenerateAdd) []byte {
 	if o, err := CanonicalName(origin, "."); err == nil {
 		origin = o
 	}
@@ -51,8 +97,17 @@ func Emit(origin string, ttl uint32, records []Record) []byte {
 		r    Record
 		rank int // 0 SOA, 1 apex NS, 2 the rest of the apex, 3 the rest
 		addr netip.Addr
+		gen  *GenerateAdd
 	}
-	items := make([]item, 0, len(records))
+	items := make([]item, 0, len(records)+len(gens))
+	for i := range gens {
+		g := &gens[i]
+		addr := g.Addr
+		if !addr.IsValid() {
+			addr = addrOf(strings.Replace(g.Owner, "$", "0", 1))
+		}
+		items = append(items, item{r: Record{Name: g.Owner, TTL: ttl, Type: g.Type}, rank: 3, addr: addr, gen: g})
+	}
 	for _, r := range records {
 		if c, err := CanonicalName(r.Name, origin); err == nil {
 			r.Name = c
@@ -93,7 +148,7 @@ func Emit(origin string, ttl uint32, records []Record) []byte {
 		return cmp.Compare(a.r.Data, b.r.Data)
 	})
 	items = slices.CompactFunc(items, func(a, b item) bool {
-		return a.r.Name == b.r.Name && a.r.Type == b.r.Type && a.r.Data == b.r.Data
+		return a.gen == nil && b.gen == nil && a.r.Name == b.r.Name && a.r.Type == b.r.Type && a.r.Data == b.r.Data
 	})
 	var b []byte
 	b = append(b, "$ORIGIN "...)
@@ -108,6 +163,11 @@ func Emit(origin string, ttl uint32, records []Record) []byte {
 			b = append(b, '\n') // a blank line after the apex
 		}
 		prevRank = it.rank
+		if it.gen != nil {
+			b = append(b, "$GENERATE "...)
+			b = append(b, it.gen.Range...)
+			b = append(b, '\t')
+		}
 		b = append(b, relativeName(r.Name, origin)...)
 		b = append(b, '\t')
 		if r.TTL != ttl {
@@ -117,9 +177,12 @@ func Emit(origin string, ttl uint32, records []Record) []byte {
 		b = append(b, "IN\t"...)
 		b = append(b, typeString(r.Type)...)
 		b = append(b, '\t')
-		if r.Type == dns.TypeSOA {
+		switch {
+		case it.gen != nil:
+			b = append(b, it.gen.RHS...)
+		case r.Type == dns.TypeSOA:
 			b = appendSOA(b, r.Data)
-		} else {
+		default:
 			b = append(b, r.Data...)
 		}
 		b = append(b, '\n')

@@ -51,6 +51,10 @@ func (z *Zone) Patch(changes []rdns.Change, opt PatchOptions) (map[int][]byte, e
 	}
 	p := &patcher{z: z, gens: map[entryKey]*genEdit{}, touched: map[entryKey]bool{}}
 	p.indexNames(changes)
+	changes, err := p.foldGenerates(changes)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range changes {
 		if err := p.change(c); err != nil {
 			return nil, fmt.Errorf("%s %s %s %s: %w", c.Action, c.Type, c.Name, strings.TrimSpace(c.Old+" "+c.New), err)
@@ -97,6 +101,9 @@ type genEdit struct {
 	newRHS  string
 	hasRHS  bool
 	deleted bool
+	// whole is set when every iteration was renamed through the line
+	// (foldGenerates): no other change may touch one of them
+	whole bool
 }
 
 // pendingAdd is a record to insert at its place.
@@ -106,6 +113,9 @@ type pendingAdd struct {
 	data   string // target, or the $GENERATE line's target template
 	addr   netip.Addr
 	genRng string // for a $GENERATE line
+	// dataOrigin is the origin a relative target template is relative to
+	// (a $GENERATE line written under another $ORIGIN gets it absolute)
+	dataOrigin string
 }
 
 type patcher struct {
@@ -235,7 +245,7 @@ func (p *patcher) changeRecord(i int, action rdns.Action, newData string) error 
 			g = &genEdit{key: key, drop: map[int64]string{}}
 			p.gens[key] = g
 		}
-		if _, dup := g.drop[int64(r.Iter)]; dup {
+		if _, dup := g.drop[int64(r.Iter)]; dup || g.whole {
 			return fmt.Errorf("two changes for %s", r.Name)
 		}
 		if action == rdns.Delete {

@@ -234,3 +234,221 @@ func (p *patcher) allDropped(g *genEdit, toks []token, lx *lexer) bool {
 	}
 	return true
 }
+
+// foldGenerates takes out of changes the per-address changes (marked by
+// Change.Generate) that together rewrite or write one $GENERATE line, and
+// records them as the line's edit; it returns the changes left, which are
+// applied one record at a time. A group that does not cover its whole line,
+// or whose template does not give every change's New, is left as records.
+func (p *patcher) foldGenerates(changes []rdns.Change) ([]rdns.Change, error) {
+	marked := false
+	for i := range changes {
+		if changes[i].Generate != "" {
+			marked = true
+			break
+		}
+	}
+	if !marked {
+		return changes, nil
+	}
+	folded := make([]bool, len(changes))
+	p.foldRenames(changes, folded)
+	for _, g := range GenerateAdds(changes, p.z.Origin) {
+		exists := false
+		for _, i := range g.Members {
+			name, _ := CanonicalName(changes[i].Name, p.z.Origin)
+			for _, r := range p.byName(name) {
+				if p.z.Records[r].Type == g.Type {
+					exists = true // the record is there: one change at a time
+				}
+			}
+		}
+		if exists {
+			continue
+		}
+		if !g.Addr.IsValid() {
+			n, _ := CanonicalName(changes[g.Members[0]].Name, p.z.Origin)
+			g.Addr = p.addrOf(n)
+		}
+		p.adds = append(p.adds, pendingAdd{name: g.Owner, typ: g.Type, data: g.RHS, addr: g.Addr, genRng: g.Range, dataOrigin: p.z.Origin})
+		for _, i := range g.Members {
+			folded[i] = true
+		}
+	}
+	rest := make([]rdns.Change, 0, len(changes))
+	for i, c := range changes {
+		if !folded[i] {
+			rest = append(rest, c)
+		}
+	}
+	return rest, nil
+}
+
+// quotable says whether a template cannot be written as one bare token.
+func quotable(s string) bool { return s == "" || strings.ContainsAny(s, " \t\r\n;\"()") }
+
+// foldRenames finds the replace changes that rename every record of one
+// $GENERATE line through the new template they carry, and turns each group
+// into the line's new template.
+func (p *patcher) foldRenames(changes []rdns.Change, folded []bool) {
+	type member struct {
+		idx  int
+		it   int64
+		data string
+	}
+	type group struct {
+		typ     uint16
+		rhs     string
+		members []member
+	}
+	groups := map[entryKey]*group{}
+	var keys []entryKey
+	for i := range changes {
+		c := &changes[i]
+		if c.Generate == "" || c.Action != rdns.Replace {
+			continue
+		}
+		typ, ok := parseType([]byte(c.Type))
+		if !ok || (typ != dns.TypePTR && typ != dns.TypeCNAME) {
+			continue
+		}
+		name, err1 := CanonicalName(c.Name, p.z.Origin)
+		old, err2 := canonicalName(c.Old, ".")
+		data, err3 := canonicalName(c.New, ".")
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		m := p.find(name, typ, old)
+		if len(m) != 1 || p.z.Records[m[0]].Iter < 0 {
+			continue
+		}
+		r := p.z.Records[m[0]]
+		k := entryKey{r.File, r.Entry}
+		g := groups[k]
+		if g == nil {
+			g = &group{typ: typ, rhs: c.Generate}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		if g.rhs != c.Generate {
+			g.rhs = "" // two templates for one line: records
+		}
+		g.members = append(g.members, member{i, int64(r.Iter), data})
+	}
+	for _, k := range keys {
+		g := groups[k]
+		gen, err := p.z.Generate(k.file, k.entry)
+		if err != nil || quotable(g.rhs) || gen.Type != g.typ || p.gens[k] != nil {
+			continue
+		}
+		if int64(len(g.members)) != (gen.Stop-gen.Start)/gen.Step+1 {
+			continue
+		}
+		gen.RHS = g.rhs
+		seen := map[int64]bool{}
+		good := true
+		for _, m := range g.members {
+			want, err := gen.ExpandRHS(int(m.it), "")
+			if err != nil || want != m.data || seen[m.it] {
+				good = false
+				break
+			}
+			seen[m.it] = true
+		}
+		if !good {
+			continue
+		}
+		p.gens[k] = &genEdit{key: k, drop: map[int64]string{}, newRHS: g.rhs, hasRHS: true, whole: true}
+		for _, m := range g.members {
+			folded[m.idx] = true
+		}
+	}
+}
+
+// GenerateAdd is one $GENERATE line that a group of per-address adds makes.
+type GenerateAdd struct {
+	Range string // start-stop[/step]
+	Owner string // the owner template: "$." and the parent of the owners, absolute
+	Type  uint16
+	RHS   string     // target template, relative names to origin
+	Addr  netip.Addr // the first iteration's address
+	// Members are the indexes of the changes the line stands for, in
+	// iteration order.
+	Members []int
+}
+
+// GenerateAdds finds the groups of add changes (PTR or CNAME) marked by
+// Change.Generate that make exactly one $GENERATE line each: the owners
+// "N.PARENT" for every iteration N of the change's Range, and the template
+// giving each New (relative names taken relative to origin). Changes of
+// a group that is not whole are left out.
+func GenerateAdds(changes []rdns.Change, origin string) []GenerateAdd {
+	type member struct {
+		idx  int
+		it   int64
+		data string
+	}
+	type group struct {
+		GenerateAdd
+		parent  string
+		members []member
+	}
+	groups := map[string]*group{}
+	var keys []string
+	for i := range changes {
+		c := &changes[i]
+		if c.Generate == "" || c.Action != rdns.Add || c.Range == "" {
+			continue
+		}
+		typ, ok := parseType([]byte(c.Type))
+		if !ok || (typ != dns.TypePTR && typ != dns.TypeCNAME) {
+			continue
+		}
+		name, err1 := CanonicalName(c.Name, origin)
+		data, err2 := canonicalName(c.New, ".")
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		label, parent, ok := strings.Cut(name, ".")
+		it, err := strconv.ParseInt(label, 10, 32)
+		if !ok || err != nil || strconv.FormatInt(it, 10) != label {
+			continue
+		}
+		k := c.Type + " " + c.Range + " " + parent + " " + c.Generate
+		g := groups[k]
+		if g == nil {
+			g = &group{GenerateAdd: GenerateAdd{Range: c.Range, Owner: "$." + parent, Type: typ, RHS: c.Generate}, parent: parent}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.members = append(g.members, member{i, it, data})
+	}
+	var out []GenerateAdd
+	for _, k := range keys {
+		g := groups[k]
+		rng, err := parseGenRange([]byte(g.Range))
+		if err != nil || rng.garbage || quotable(g.RHS) || int64(len(g.members)) != (rng.stop-rng.start)/rng.step+1 {
+			continue
+		}
+		slices.SortFunc(g.members, func(a, b member) int { return cmp.Compare(a.it, b.it) })
+		gen := Generate{Range: g.Range, LHS: g.Owner, Type: g.Type, RHS: g.RHS, Origin: origin}
+		good := true
+		for n, m := range g.members {
+			want, err := gen.ExpandRHS(int(m.it), origin)
+			if err != nil || want != m.data || m.it != rng.start+int64(n)*rng.step {
+				good = false
+				break
+			}
+		}
+		if !good {
+			continue
+		}
+		first := &changes[g.members[0].idx]
+		g.Addr = first.Addr.Unmap()
+		for _, m := range g.members {
+			g.Members = append(g.Members, m.idx)
+		}
+		out = append(out, g.GenerateAdd)
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package zonefile
 import (
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -198,5 +199,9 @@ func appendAddLine(b []byte, a pendingAdd, origin string) []byte {
 	b = append(b, typeString(a.typ)...)
 	b = append(b, '\t')
 	b = append(b, a.data...)
+	if a.genRng != "" && a.dataOrigin != "" && a.dataOrigin != origin && !strings.HasSuffix(a.data, ".") {
+		b = append(b, '.')
+		b = append(b, a.dataOrigin...)
+	}
 	return append(b, '\n')
 }

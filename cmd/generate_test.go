@@ -1,0 +1,122 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rdnsctl/rdnsctl/zoneset"
+)
+
+// A mass-rename through a $GENERATE line counts, guards and journals every
+// PTR it changes (issue: "1 replaced" for 245 PTRs, no guard, no log entry
+// per address), while the zone keeps the one line, rewritten.
+func TestMassRenameThroughGenerateIsPerAddress(t *testing.T) {
+	dir := copyExamples(t)
+	cfg := filepath.Join(dir, "rdnsctl.yaml")
+	zone := filepath.Join(dir, "zones", "db.192.0.2")
+	before, _ := os.ReadFile(zone)
+	args := []string{"mass-rename", "192.0.2.0/24", "--suffix", "pool1.example.net.", "--to-suffix", "pool2.example.net.", "--config", cfg}
+
+	// the guard counts 245 PTRs, not one line
+	r := run(t, "", "", append(args, "--write")...)
+	if r.code != 2 || !strings.Contains(r.err, "2.0.192.in-addr.arpa.: 245 of 247 PTRs") {
+		t.Fatalf("without --force: exit %d, want 2 naming 245 of 247 PTRs\n%s", r.code, r.err)
+	}
+	if b, _ := os.ReadFile(zone); string(b) != string(before) {
+		t.Fatal("zone written despite the guard")
+	}
+
+	// the plan lists one change per address
+	r = run(t, "", "", append(args, "--force", "-o", "json")...)
+	if r.code != 0 {
+		t.Fatalf("preview: exit %d\n%s", r.code, r.err)
+	}
+	var rep struct {
+		Changes []struct {
+			Action, IP, Type, Old, New, Generate string
+		}
+		Summary struct{ Replaced, Added, Deleted int }
+	}
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, r.out)
+	}
+	if len(rep.Changes) != 245 || rep.Summary.Replaced != 245 || rep.Summary.Added+rep.Summary.Deleted != 0 {
+		t.Fatalf("%d changes, summary %+v; want 245 replaced", len(rep.Changes), rep.Summary)
+	}
+	for _, c := range rep.Changes {
+		if c.Type != "PTR" || c.IP == "" || c.Action != "replace" || !strings.HasSuffix(c.New, ".pool2.example.net.") {
+			t.Fatalf("change %+v", c)
+		}
+	}
+
+	r = run(t, "", "", append(args, "--force", "--write")...)
+	if r.code != 0 || !strings.Contains(r.err, "245 replaced") {
+		t.Fatalf("--force --write: exit %d, want 245 replaced\n%s", r.code, r.err)
+	}
+	after, _ := os.ReadFile(zone)
+	if !strings.Contains(string(after), "\n$GENERATE 10-254 $ PTR 192-0-2-$.pool2.example.net.\n") ||
+		strings.Count(string(after), "\n") != strings.Count(string(before), "\n") {
+		t.Errorf("the $GENERATE line was not rewritten in place:\n%s", after)
+	}
+	checkZones(t, filepath.Join(dir, "zones"))
+
+	// the journal finds every address
+	for _, ip := range []string{"192.0.2.10", "192.0.2.50", "192.0.2.254"} {
+		r = run(t, "", "", "log", ip, "--config", cfg, "-o", "json")
+		if r.code != 0 || strings.Count(r.out, "192-0-2-") != 2 || !strings.Contains(r.out, "pool1.example.net.") || !strings.Contains(r.out, "pool2.example.net.") {
+			t.Errorf("log %s: exit %d\n%s%s", ip, r.code, r.out, r.err)
+		}
+	}
+	r = run(t, "", "", append(args, "--force", "--write", "--expect-no-changes")...)
+	if r.code != 0 {
+		t.Errorf("second run: exit %d\n%s", r.code, r.err)
+	}
+}
+
+// block-init --generate into zones that do not exist yet writes new zones
+// with $GENERATE lines (split around a custom PTR in an existing zone),
+// counts and journals every address, and a second run changes nothing.
+func TestBlockInitGenerateNewZone(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"rdnsctl.yaml":     bulkConfig,
+		"zones/db.10.20.0": zoneText("0.20.10.in-addr.arpa.", "7\tIN\tPTR\tmail.customer-a.example."),
+	})
+	cfg := filepath.Join(dir, "rdnsctl.yaml")
+	args := []string{"block-init", "10.20.0.0/23", "--template", "{dashed}.dyn.example.net.", "--generate", "--config", cfg}
+	r := run(t, "", "", append(args, "--write")...)
+	if r.code != 0 || !strings.Contains(r.err, "511 added") {
+		t.Fatalf("exit %d, want 511 added\n%s", r.code, r.err)
+	}
+	created, err := os.ReadFile(filepath.Join(dir, "zones", "1.20.10.in-addr.arpa.zone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(created), "\n$GENERATE 0-255\t$\tIN\tPTR\t10-20-1-$.dyn.example.net.\n") || strings.Count(string(created), "\n") > 12 {
+		t.Errorf("new zone:\n%s", created)
+	}
+	old, _ := os.ReadFile(filepath.Join(dir, "zones", "db.10.20.0"))
+	for _, want := range []string{"\n$GENERATE 0-6\t$\tIN\tPTR\t10-20-0-$.dyn.example.net.\n7\tIN\tPTR\tmail.customer-a.example.\n$GENERATE 8-255\t"} {
+		if !strings.Contains(string(old), want) {
+			t.Errorf("existing zone lacks %q:\n%s", want, old)
+		}
+	}
+	checkZones(t, filepath.Join(dir, "zones"))
+	s, err := zoneset.Load([]zoneset.Spec{{Path: filepath.Join(dir, "zones")}}, zoneset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Zone("1.20.10.in-addr.arpa.").Count() + s.Zone("0.20.10.in-addr.arpa.").Count(); n != 512 {
+		t.Errorf("%d PTRs, want 512", n)
+	}
+	r = run(t, "", "", "log", "10.20.1.77", "--config", cfg, "-o", "json")
+	if r.code != 0 || !strings.Contains(r.out, "10-20-1-77.dyn.example.net.") {
+		t.Errorf("log 10.20.1.77: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	r = run(t, "", "", append(args, "--write", "--expect-no-changes")...)
+	if r.code != 0 {
+		t.Errorf("second run: exit %d\n%s", r.code, r.err)
+	}
+}
