@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rdnsctl/rdnsctl/audit"
+	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/report"
 )
 
@@ -134,6 +135,15 @@ info ones) is found.
 				for _, sk := range skipped {
 					a.warn(fmt.Sprintf("%s: not fixed: %s", sk.Finding.Addr, sk.Reason))
 				}
+				// Rows the export lost look like customers who left: a fix
+				// would reset or delete their PTRs.
+				if n := ipamErrors(exp); n > 0 && len(cs.Changes) > 0 && !f.force {
+					msg := fmt.Sprintf("the IPAM export %s had %d error(s) (rows skipped or misread, listed above): fixes planned from it could reset or delete the PTRs of customers it lost; correct the export, or pass --force", a.cfg.IPAM, n)
+					if f.write {
+						return usageErrorf("refusing to write: %s", msg)
+					}
+					a.warn("--write would be refused: " + msg)
+				}
 				return a.runPlan(s, cs, 0, &f)
 			}
 			if err := a.renderAudit(res); err != nil {
@@ -215,4 +225,15 @@ func (a *App) renderAudit(res *audit.Result) error {
 		}
 	}
 	return a.render(out, rows)
+}
+
+// ipamErrors counts the problems of an IPAM read that make it incomplete.
+func ipamErrors(exp *ipam.Export) int {
+	n := 0
+	for _, p := range exp.Problems {
+		if p.IsError {
+			n++
+		}
+	}
+	return n
 }

@@ -13,23 +13,16 @@ import (
 
 func init() { extraCommands = append(extraCommands, (*App).newBlockInitCmd) }
 
-// parseBlocks reads CIDR arguments; a bare address is its /32 or /128.
+// parseBlocks reads CIDR arguments; a bare address is its /32 or /128. A
+// CIDR with host bits set is a usage error (rdns.ParseBlock).
 func parseBlocks(args []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
 	for _, s := range args {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			if p.Addr().Is4In6() {
-				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-			}
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(s)
+		p, err := rdns.ParseBlock(strings.TrimSpace(s))
 		if err != nil {
-			return nil, usageErrorf("%q is not a CIDR block or an address", s)
+			return nil, &usageError{err}
 		}
-		a = a.Unmap()
-		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		out = append(out, p)
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,15 +193,15 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 		c.Journal = resolvePath(base, c.Journal)
 	}
 	for i, d := range raw.Defaults {
-		p, err := netip.ParsePrefix(d.Prefix)
+		p, err := rdns.ParsePrefix(strings.TrimSpace(d.Prefix))
 		if err != nil {
-			return nil, usageErrorf("config defaults[%d]: prefix: %v", i, err)
+			return nil, usageErrorf("config %s: defaults[%d]: prefix: %v", file, i, err)
 		}
 		t, err := rdns.ParseTemplate(d.Template)
 		if err != nil {
 			return nil, usageErrorf("config defaults[%d]: %v", i, err)
 		}
-		c.Defaults = append(c.Defaults, rdns.Default{Prefix: p.Masked(), Template: t, Name: d.Name})
+		c.Defaults = append(c.Defaults, rdns.Default{Prefix: p, Template: t, Name: d.Name})
 	}
 	zt := raw.ZoneTemplate
 	c.ZoneTemplate = ZoneTemplate{TTL: zt.TTL, MName: rdns.CanonicalHostname(zt.Primary), RName: rdns.CanonicalHostname(zt.Contact),

@@ -294,6 +294,11 @@ nothing is applied. Custom names are validated like set, unless --no-validate.
 			}
 			events, problems, err := lifecycle.ReadEvents(in)
 			if err != nil {
+				var p lifecycle.Problem
+				if errors.As(err, &p) {
+					p.File = name
+					return inputError(p)
+				}
 				return inputError(fmt.Errorf("%s: %w", name, err))
 			}
 			return a.runLifecycle(c.Context(), events, &lf, true, a.cfg.Strict, name, problems)

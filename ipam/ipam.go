@@ -107,6 +107,11 @@ type Problem struct {
 	File string
 	Line int
 	Msg  string
+	// IsError marks a problem that makes the export incomplete: a row
+	// skipped, a row that swallowed line breaks, a prefix that could not
+	// be read, lines no row accounts for. A warning (a host name ignored)
+	// leaves it false.
+	IsError bool
 }
 
 func (p Problem) Error() string {
@@ -123,6 +128,20 @@ type Export struct {
 	Prefixes []netip.Prefix // distinct containing prefixes of those rows, sorted and masked
 	Problems []Problem      // malformed rows (skipped) and warnings, in file order
 	Skipped  int            // rows dropped for being in another VRF
+	// Lines is the number of physical lines of the input; Blank how many
+	// of them are empty (encoding/csv skips those).
+	Lines, Blank int
+}
+
+// HasErrors reports whether the read lost or misread something (see
+// Problem.IsError): a fix that deletes or resets PTRs must not trust it.
+func (e *Export) HasErrors() bool {
+	for _, p := range e.Problems {
+		if p.IsError {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadFile reads the export at path; problems name the file by path.

@@ -391,8 +391,9 @@ func TestReadRows(t *testing.T) {
 			in:   "address,description,hostname\n192.0.2.1,\"rack 19\"\", row 2, left\",a.example.net\n192.0.2.2,19\" rack,b.example.net\n",
 			want: []Record{
 				rec(2, "192.0.2.1", "a.example.net.", StatusActive, "", "", ""),
-				rec(3, "192.0.2.2", "b.example.net.", StatusActive, "", "", ""),
 			},
+			// LazyQuotes is off: a bare quote is an error on its line
+			problems: []string{`3: column 13: bare " in non-quoted-field; row skipped`},
 		},
 		{
 			name: "malformed rows are skipped with their line",
@@ -443,18 +444,20 @@ func TestReadRows(t *testing.T) {
 			},
 		},
 		{
-			name: "bad and foreign prefixes are warnings",
+			name: "bad and foreign prefixes are ignored, with a problem",
 			in:   head + "192.0.2.1,,,,192.0.2.0/33,\n192.0.2.2,,,,198.51.100.0/24,\n2001:db8::1,,,,192.0.2.0/24,\n192.0.2.4,,,,192.0.2.7/24,\n",
 			want: []Record{
 				rec(2, "192.0.2.1", "", StatusActive, "", "", ""),
 				rec(3, "192.0.2.2", "", StatusActive, "", "", ""),
 				rec(4, "2001:db8::1", "", StatusActive, "", "", ""),
-				rec(5, "192.0.2.4", "", StatusActive, "", "", "192.0.2.0/24"),
+				rec(5, "192.0.2.4", "", StatusActive, "", "", ""),
 			},
 			problems: []string{
-				`2: bad prefix "192.0.2.0/33" ignored`,
+				`2: prefix column: "192.0.2.0/33" is not a CIDR network; prefix ignored`,
 				`3: prefix 198.51.100.0/24 does not contain 192.0.2.2; prefix ignored`,
 				`4: prefix 192.0.2.0/24 does not contain 2001:db8::1; prefix ignored`,
+				// host bits set: never masked into a network
+				`5: prefix column: 192.0.2.7/24 is not a network: did you mean the address 192.0.2.7 or the network 192.0.2.0/24?; prefix ignored`,
 			},
 		},
 		{

@@ -55,9 +55,13 @@ func read(r io.Reader, name string, opt Options, size int64) (*Export, error) {
 	if crOnly(first) {
 		in = bufio.NewReaderSize(crReader{br}, br.Size())
 	}
-	cr := csv.NewReader(in)
+	lc := &lineCounter{r: in}
+	cr := csv.NewReader(lc)
 	cr.Comma = sniffDelimiter(first)
-	cr.LazyQuotes = true
+	// Quotes are strict: with LazyQuotes a field that starts with a quote
+	// ("HQ" uplink) runs on to the next quote, rows later, and the rows
+	// in between vanish. A malformed field is an error on its line.
+	cr.LazyQuotes = false
 	cr.ReuseRecord = true
 
 	fields, err := cr.Read()
@@ -75,6 +79,8 @@ func read(r io.Reader, name string, opt Options, size int64) (*Export, error) {
 
 	d := newDecoder(name, opt, imp)
 	d.size = size
+	d.comma = cr.Comma
+	d.lines = rowLines(fields)
 	if headerIsData {
 		if err := d.row(fields, line); err != nil {
 			return nil, err
@@ -116,7 +122,120 @@ func read(r io.Reader, name string, opt Options, size int64) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.account(lc); err != nil {
+		return nil, err
+	}
 	return d.finish(), nil
+}
+
+// account checks that every physical line of the input is a row, part of
+// a row, a malformed row that was reported, or blank: whatever happens to
+// the quoting, no line is dropped unreported.
+func (d *decoder) account(lc *lineCounter) error {
+	lines := lc.lines
+	if lc.cur > 0 {
+		lines++ // a last line without a newline
+	}
+	d.exp.Lines, d.exp.Blank = lines, lc.blank
+	if lines == d.lines+lc.blank-d.blankInRows || (d.unsure && lines <= d.lines+lc.blank) {
+		return nil
+	}
+	msg := fmt.Sprintf("the file has %d lines, but its rows account for %d and %d are blank: some lines were not read as rows", lines, d.lines, lc.blank-d.blankInRows)
+	p := Problem{File: d.name, Msg: msg, IsError: true}
+	if d.strict {
+		return p
+	}
+	d.exp.Problems = append(d.exp.Problems, p)
+	return nil
+}
+
+// lineCounter counts the physical lines that pass through it, and the
+// empty ones ("" or a lone CR before the newline).
+type lineCounter struct {
+	r            io.Reader
+	lines, blank int
+	cur          int  // bytes of the current line so far
+	curCR        bool // the current line so far is one CR
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	b := p[:n]
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			c.curCR = (c.cur == 0 && len(b) == 1 && b[0] == '\r')
+			c.cur += len(b)
+			break
+		}
+		if c.cur+i == 0 || (c.cur == 0 && i == 1 && b[0] == '\r') || (c.cur == 1 && c.curCR && i == 0) {
+			c.blank++
+		}
+		c.lines++
+		c.cur, c.curCR = 0, false
+		b = b[i+1:]
+	}
+	return n, err
+}
+
+// rowLines is the number of physical lines a row's fields span.
+func rowLines(fields []string) int {
+	n := 1
+	for _, f := range fields {
+		if strings.IndexByte(f, '\n') >= 0 {
+			n += strings.Count(f, "\n")
+		}
+	}
+	return n
+}
+
+// rowInside returns how many lines after the row's first a line inside one
+// of its quoted fields starts that looks like a row: one of its fields
+// (split at comma) is an IP address, with or without a prefix length. It
+// returns 0 when none does.
+func rowInside(fields []string, comma rune) int {
+	off := 0 // lines before the field
+	for _, f := range fields {
+		if strings.IndexByte(f, '\n') < 0 {
+			continue
+		}
+		for i, line := range strings.Split(f, "\n") {
+			if i == 0 {
+				continue
+			}
+			for _, tok := range strings.Split(line, string(comma)) {
+				tok = strings.Trim(strings.TrimSpace(tok), `"`)
+				if tok == "" || len(tok) > 64 || !strings.ContainsAny(tok, ".:") {
+					continue
+				}
+				if _, err := netip.ParseAddr(tok); err == nil {
+					return off + i
+				}
+				if _, err := netip.ParsePrefix(tok); err == nil {
+					return off + i
+				}
+			}
+		}
+		off += strings.Count(f, "\n")
+	}
+	return 0
+}
+
+// blankInFields counts the empty physical lines inside quoted fields, which
+// lineCounter counts as blank too.
+func blankInFields(fields []string) int {
+	n := 0
+	for _, f := range fields {
+		if strings.IndexByte(f, '\n') >= 0 {
+			n += strings.Count(f, "\n\n")
+			for i := 0; i+2 < len(f); i++ {
+				if f[i] == '\n' && f[i+1] == '\n' && f[i+2] == '\n' {
+					n++ // Count does not overlap
+				}
+			}
+		}
+	}
+	return n
 }
 
 // pipelineMin is the input size from which reading and decoding run in
@@ -132,9 +251,11 @@ type batch struct {
 }
 
 type batchRow struct {
-	line int    // the row's first line
-	end  int    // the row's fields end at fields[end]
-	msg  string // why the CSV reader refused the row, or ""
+	line  int    // the row's first line
+	lines int    // the physical lines it spans
+	blank int    // how many of those are empty lines inside a quoted field
+	end   int    // the row's fields end at fields[end]
+	msg   string // why the CSV reader refused the row, or ""
 }
 
 const batchRows = 256
@@ -168,15 +289,28 @@ func scan(cr *csv.Reader, emit func(*batch) bool, free <-chan *batch) {
 				b.err = err
 				break
 			}
-			msg := pe.Err.Error() // with LazyQuotes, only ErrFieldCount happens
-			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				msg = fmt.Sprintf("%d fields where the first line has %d", len(fields), cr.FieldsPerRecord)
+			row := batchRow{line: pe.StartLine, end: len(b.fields), lines: pe.Line - pe.StartLine + 1}
+			switch {
+			case errors.Is(pe.Err, csv.ErrFieldCount):
+				row.msg = fmt.Sprintf("%d fields where the first line has %d", len(fields), cr.FieldsPerRecord)
+				row.lines, row.blank = rowLines(fields), blankInFields(fields)
+				if row.lines > 1 {
+					row.msg += fmt.Sprintf(" (a quoted field holds line breaks: the row spans lines %d-%d)", pe.StartLine, pe.StartLine+row.lines-1)
+				}
+			case pe.Line > pe.StartLine:
+				// a quote opened on StartLine and never closed well: the
+				// lines up to the error are inside it
+				row.msg = fmt.Sprintf("line %d, column %d: %v: the quoted field that starts on line %d runs to line %d; lines %d-%d skipped",
+					pe.Line, pe.Column, pe.Err, pe.StartLine, pe.Line, pe.StartLine, pe.Line)
+				row.blank = -1 // unknown: account does not count them
+			default:
+				row.msg = fmt.Sprintf("column %d: %v", pe.Column, pe.Err)
 			}
-			b.rows = append(b.rows, batchRow{line: pe.StartLine, end: len(b.fields), msg: msg})
+			b.rows = append(b.rows, row)
 		} else {
 			line, _ := cr.FieldPos(0)
 			b.fields = append(b.fields, fields...)
-			b.rows = append(b.rows, batchRow{line: line, end: len(b.fields)})
+			b.rows = append(b.rows, batchRow{line: line, end: len(b.fields), lines: rowLines(fields), blank: blankInFields(fields)})
 		}
 		if len(b.rows) == batchRows && !send() {
 			return
@@ -264,6 +398,11 @@ type decoder struct {
 	exp    Export
 	rows   int // data rows seen, any outcome
 
+	comma       rune // the delimiter
+	lines       int  // physical lines the rows seen span (header included)
+	blankInRows int  // empty lines inside quoted fields
+	unsure      bool // a broken quoted field hid lines of unknown kind
+
 	size     int64 // the input's size, or 0
 	presized bool
 
@@ -275,7 +414,7 @@ type decoder struct {
 
 	lastPrefixText []byte // the last prefix column text and its parse
 	lastPrefix     netip.Prefix
-	lastPrefixErr  bool
+	lastPrefixErr  error
 	lastAdded      netip.Prefix // the last prefix put in prefixes
 	prefixes       map[netip.Prefix]struct{}
 
@@ -316,9 +455,29 @@ func (d *decoder) batch(b *batch) error {
 	start := 0
 	for _, r := range b.rows {
 		var err error
-		if r.msg != "" {
+		d.lines += r.lines
+		if r.blank > 0 {
+			d.blankInRows += r.blank
+		} else if r.blank < 0 {
+			d.unsure = true
+		}
+		switch {
+		case r.msg != "":
 			err = d.malformed(r.line, r.msg)
-		} else {
+		case r.lines > 1:
+			// Legal CSV (a description of several lines), but also how
+			// an unbalanced quote hides rows: a quoted field whose lines
+			// look like rows of the export is an error.
+			fields := b.fields[start:r.end]
+			if at := rowInside(fields, d.comma); at > 0 {
+				msg := fmt.Sprintf("one row spans lines %d-%d: a quoted field holds line breaks, and line %d inside it looks like a row of its own (an unbalanced quote?); it is not read as a row",
+					r.line, r.line+r.lines-1, r.line+at)
+				err = d.incomplete(r.line, msg)
+			}
+			if err == nil {
+				err = d.row(fields, r.line)
+			}
+		default:
 			err = d.row(b.fields[start:r.end], r.line)
 		}
 		if err != nil {
@@ -358,7 +517,11 @@ func (d *decoder) row(fields []string, line int) error {
 	}
 	rec := Record{Addr: addr, Status: st, VRF: vrf, Line: int32(line), Customer: d.customer(v.customer)}
 	if v.prefix != "" {
-		if p, ok := d.prefix(v.prefix, addr, line); ok {
+		p, ok, err := d.prefix(v.prefix, addr, line)
+		if err != nil {
+			return err
+		}
+		if ok {
 			prefix = p
 		}
 	}
@@ -387,11 +550,22 @@ func allEmpty(fields []string) bool {
 
 // malformed reports a row that is skipped, or with Strict the fatal error.
 func (d *decoder) malformed(line int, msg string) error {
-	p := Problem{File: d.name, Line: line, Msg: msg}
+	p := Problem{File: d.name, Line: line, Msg: msg, IsError: true}
 	if d.strict {
 		return p
 	}
 	p.Msg += "; row skipped"
+	d.exp.Problems = append(d.exp.Problems, p)
+	return nil
+}
+
+// incomplete reports a row read in part (or that may hide others), or with
+// Strict the fatal error.
+func (d *decoder) incomplete(line int, msg string) error {
+	p := Problem{File: d.name, Line: line, Msg: msg, IsError: true}
+	if d.strict {
+		return p
+	}
 	d.exp.Problems = append(d.exp.Problems, p)
 	return nil
 }
@@ -443,21 +617,26 @@ func (d *decoder) customer(s string) string {
 
 // prefix parses a prefix column that should contain addr. Rows come
 // grouped by subnet, so the last parse is kept.
-func (d *decoder) prefix(s string, addr netip.Addr, line int) (netip.Prefix, bool) {
+func (d *decoder) prefix(s string, addr netip.Addr, line int) (netip.Prefix, bool, error) {
 	if s != string(d.lastPrefixText) {
-		p, err := netip.ParsePrefix(s)
+		p, err := rdns.ParsePrefix(s)
 		d.lastPrefixText = append(d.lastPrefixText[:0], s...)
-		d.lastPrefix, d.lastPrefixErr = unmapPrefix(p).Masked(), err != nil
+		d.lastPrefix, d.lastPrefixErr = p, err
 	}
 	switch {
-	case d.lastPrefixErr:
-		d.warn(line, fmt.Sprintf("bad prefix %q ignored", s))
-		return netip.Prefix{}, false
+	case d.lastPrefixErr != nil:
+		// A prefix with host bits set is not masked into a network: the
+		// managed space would be a guess. The row is kept without it, but
+		// the read counts as one with errors (Export.HasErrors).
+		if err := d.incomplete(line, fmt.Sprintf("prefix column: %v; prefix ignored", d.lastPrefixErr)); err != nil {
+			return netip.Prefix{}, false, err
+		}
+		return netip.Prefix{}, false, nil
 	case !d.lastPrefix.Contains(addr):
 		d.warn(line, fmt.Sprintf("prefix %s does not contain %s; prefix ignored", d.lastPrefix, addr))
-		return netip.Prefix{}, false
+		return netip.Prefix{}, false, nil
 	}
-	return d.lastPrefix, true
+	return d.lastPrefix, true, nil
 }
 
 // hostname checks s and returns it in canonical form, or "" with a warning.

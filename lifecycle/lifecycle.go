@@ -16,7 +16,6 @@ import (
 	"io"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -86,14 +85,15 @@ func (p Problem) Error() string {
 }
 
 // printable quotes s when it holds spaces or characters that are not
-// printable (an input field with a line break in it).
+// printable (an input field with a line break in it), and keeps at most 80
+// bytes of it.
 func printable(s string) string {
 	for _, r := range s {
 		if r == ' ' || !unicode.IsPrint(r) {
-			return strconv.Quote(s)
+			return rdns.Quote(s, 80)
 		}
 	}
-	return s
+	return rdns.Clip(s, 80)
 }
 
 // Options tune Plan.
@@ -329,18 +329,11 @@ func addrsOf(ev Event, max int) ([]netip.Addr, error) {
 	return out, nil
 }
 
-// ParseTarget reads an address or a CIDR block.
+// ParseTarget reads the IP|CIDR argument of a command: an address, or a
+// network (rdns.ParseBlock: a CIDR with host bits set is refused, never
+// masked into the block it lies in).
 func ParseTarget(s string) (netip.Prefix, error) {
-	s = strings.TrimSpace(s)
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("%q is not an address or a CIDR block", s)
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
+	return rdns.ParseBlock(strings.TrimSpace(s))
 }
 
 // validateAll checks every custom name of the events (host-name rules, and
@@ -391,11 +384,17 @@ func validateAll(events []Event, opt Options) []error {
 	return errs
 }
 
+// MaxLineBytes is the longest line ReadEvents reads: an event is a few
+// hundred bytes, and a line of gigabytes must not be held in memory.
+const MaxLineBytes = 1 << 20
+
 // ReadEvents reads a batch of events: JSON Lines, or CSV with a header
-// (event, ip, customer, hostname, ticket). Bad lines are returned as
-// problems with their line numbers; the rest are returned as events.
+// (event, ip, customer, hostname, ticket). Each event names one address.
+// Bad lines are returned as problems with their line numbers; the rest are
+// returned as events. A line over MaxLineBytes ends the read with a Problem
+// naming its line (set its File to say where).
 func ReadEvents(r io.Reader) ([]Event, []Problem, error) {
-	br := bufio.NewReader(r)
+	br := bufio.NewReader(&lineLimit{r: r, max: MaxLineBytes})
 	peek, _ := br.Peek(512)
 	peek = bytes.TrimPrefix(peek, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(peek)) > 0 && bytes.TrimSpace(peek)[0] == '{' {
@@ -408,7 +407,8 @@ func readJSONL(r io.Reader) ([]Event, []Problem, error) {
 	var evs []Event
 	var probs []Problem
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	// lineLimit stops an over-long line first, with its line number
+	sc.Buffer(make([]byte, 64*1024), MaxLineBytes+64*1024)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -491,13 +491,57 @@ func checkEvent(ev *Event) *Problem {
 	if !slices.Contains([]Kind{Provision, Deprovision, Set, Unset}, ev.Kind) {
 		return &Problem{Line: ev.Line, Event: *ev, Err: fmt.Errorf("unknown event %q (want provision, deprovision, set, unset)", ev.Kind)}
 	}
-	p, err := ParseTarget(ev.IP)
+	// An event names one address: a batch that widened an event to a
+	// block would change addresses nobody asked for.
+	a, err := rdns.ParseAddr(strings.TrimSpace(ev.IP))
 	if err != nil {
+		if p, perr := rdns.ParsePrefix(strings.TrimSpace(ev.IP)); perr == nil {
+			err = fmt.Errorf("%s is a block: an event takes one address (give each address its own event)", p)
+		} else if strings.Contains(ev.IP, "/") {
+			err = perr
+		}
 		return &Problem{Line: ev.Line, Event: *ev, Err: err}
 	}
-	ev.Block = p
+	ev.Block = netip.PrefixFrom(a, a.BitLen())
 	if ev.Kind == Set && ev.Hostname == "" {
 		return &Problem{Line: ev.Line, Event: *ev, Err: errors.New("set needs a hostname")}
 	}
 	return nil
+}
+
+// lineLimit passes r through until a line grows over max bytes, and then
+// fails with a Problem naming the line.
+type lineLimit struct {
+	r    io.Reader
+	max  int
+	line int // lines ended so far
+	cur  int // bytes of the current line
+	err  error
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	b := p[:n]
+	for off := 0; off < len(b); {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			l.cur += len(b) - off
+			break
+		}
+		l.cur += i
+		if l.cur > l.max {
+			break
+		}
+		l.line++
+		l.cur = 0
+		off += i + 1
+	}
+	if l.cur > l.max {
+		l.err = Problem{Line: l.line + 1, Err: fmt.Errorf("line too long (limit %d bytes)", l.max)}
+		return 0, l.err
+	}
+	return n, err
 }

@@ -254,7 +254,23 @@ func TestReadEvents(t *testing.T) {
 				"\n# a comment\n" +
 				"{\"event\":\"SET\",\"ip\":\" 198.51.100.44 \",\"hostname\":\"mail.customer.example\"}\r\n" +
 				"{\"event\":\"deprovision\",\"ip\":\"198.51.100.0/30\"}\n",
-			events: []evLine{{Provision, "198.51.100.44", 1}, {Set, " 198.51.100.44 ", 4}, {Deprovision, "198.51.100.0/30", 5}}},
+			events:   []evLine{{Provision, "198.51.100.44", 1}, {Set, " 198.51.100.44 ", 4}},
+			problems: []string{"5: deprovision 198.51.100.0/30: 198.51.100.0/30 is a block: an event takes one address"}},
+		// issue 9.1: an event names one address; a mask never widens it
+		{name: "an ip with host bits and a mask is refused, naming the line",
+			in: "{\"event\":\"unset\",\"ip\":\"198.51.100.1\"}\n{\"event\":\"deprovision\",\"ip\":\"198.51.100.45/24\"}\n" +
+				"{\"event\":\"deprovision\",\"ip\":\"2001:db8:100::25/64\"}\n{\"event\":\"unset\",\"ip\":\"198.51.100.2/32\"}\n",
+			events: []evLine{{Unset, "198.51.100.1", 1}},
+			problems: []string{
+				"2: deprovision 198.51.100.45/24: 198.51.100.45/24 is not a network: did you mean the address 198.51.100.45 or the network 198.51.100.0/24?",
+				"3: deprovision 2001:db8:100::25/64: 2001:db8:100::25/64 is not a network: did you mean the address 2001:db8:100::25 or the network 2001:db8:100::/64?",
+				"4: unset 198.51.100.2/32: 198.51.100.2/32 is a block: an event takes one address"}},
+		{name: "CSV: an ip with a mask is refused",
+			in:       "event,ip\ndeprovision,198.51.100.45/30\nunset,198.51.100.0/24\nunset,::ffff:198.51.100.9\n",
+			events:   []evLine{{Unset, "::ffff:198.51.100.9", 4}},
+			problems: []string{"2: deprovision 198.51.100.45/30: 198.51.100.45/30 is not a network: did you mean the address 198.51.100.45 or the network 198.51.100.44/30?", "3: unset 198.51.100.0/24: 198.51.100.0/24 is a block"}},
+		{name: "a hostile ip is quoted short", in: "event,ip\nunset," + strings.Repeat("9", 500) + "\n",
+			problems: []string{`2: unset ` + strings.Repeat("9", 80) + `…: "` + strings.Repeat("9", 80) + `…" is not an address`}},
 		{name: "JSON Lines with a BOM", in: "\xef\xbb\xbf{\"event\":\"unset\",\"ip\":\"2001:db8:100::25\"}\n",
 			events: []evLine{{Unset, "2001:db8:100::25", 1}}},
 		{name: "bad JSON lines reported with their numbers, the rest kept",
@@ -339,4 +355,32 @@ func FuzzReadEvents(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Issue 9: an over-long line is named by its line, in both formats, and is
+// never read whole into memory.
+func TestReadEventsLineTooLong(t *testing.T) {
+	long := strings.Repeat("x", MaxLineBytes+1)
+	for _, in := range []string{
+		"{\"event\":\"unset\",\"ip\":\"198.51.100.1\"}\n{\"event\":\"unset\",\"ip\":\"198.51.100.2\"}\n{\"event\":\"" + long + "\"}\n",
+		"event,ip\nunset,198.51.100.1\nunset,198.51.100.2\nunset," + long + "\n",
+		"event,ip\nunset,198.51.100.1\nunset,198.51.100.2\n" + long, // no newline at all
+	} {
+		_, _, err := ReadEvents(strings.NewReader(in))
+		var p Problem
+		if !errors.As(err, &p) {
+			t.Fatalf("err = %v (%T), want a Problem", err, err)
+		}
+		p.File = "events.jsonl"
+		want := fmt.Sprintf("events.jsonl:%d: line too long (limit %d bytes)", strings.Count(in[:strings.Index(in, "xxx")], "\n")+1, MaxLineBytes)
+		if p.Error() != want {
+			t.Errorf("err = %q, want %q", p.Error(), want)
+		}
+	}
+	// a line of exactly the limit is read
+	ok := "event,ip\nunset,198.51.100.1" + strings.Repeat(" ", MaxLineBytes-len("unset,198.51.100.1")) + "\n"
+	evs, probs, err := ReadEvents(strings.NewReader(ok))
+	if err != nil || len(evs) != 1 || len(probs) != 0 {
+		t.Errorf("a line at the limit: %v %v %v", evs, probs, err)
+	}
 }
