@@ -24,6 +24,7 @@ func (a *App) newAuditCmd() *cobra.Command {
 		stale           string
 		validateForward bool
 		rf              resolverFlags
+		h               htmlRun
 	)
 	c := &cobra.Command{
 		Use:   "audit [--ipam FILE] [--zones DIR] [--prefix CIDR...]",
@@ -54,16 +55,24 @@ delete deletes it); mismatch gets IPAM's name (with --validate-forward only wher
 that name resolves back to the address); duplicate keeps the PTR IPAM names, else
 the custom one. Invalid PTRs are reported, never guessed.
 
+-o html (or --html FILE beside any -o) writes one self-contained HTML page: the
+summary, a map of every managed address coloured by its state, and the findings
+table, with the -o json document embedded (script id rdnsctl-data).
+
 Exit 1 when a finding of a category in --fail-on (default: every category but the
 info ones) is found.
 ` + exitStatusHelp,
 		Example: `  rdnsctl audit --ipam netbox.csv --zones zones/
   rdnsctl audit --config examples/rdnsctl.yaml -o json > audit.json
+  rdnsctl audit --config examples/rdnsctl.yaml -o html > report.html
+  rdnsctl audit -o json --html report.html         # both in one run (cron)
+  rdnsctl audit --fcrdns fcrdns.json -o html > report.html   # FCrDNS verdicts on the map
   rdnsctl audit --fail-on missing,invalid          # CI: fail only on these
   rdnsctl audit --fix                              # preview the fixes
   rdnsctl audit --fix --write --ticket OPS-1234    # apply them`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			h.start = a.Now()
 			fail := map[audit.Category]bool{}
 			if len(failOn) == 0 {
 				for _, cat := range audit.Categories {
@@ -100,6 +109,12 @@ info ones) is found.
 			}
 			if f.write && !fix {
 				return usageErrorf("--write goes with --fix")
+			}
+			if fix && h.wanted(a) {
+				return usageErrorf("the HTML report (-o html, --html) is of an audit, not of --fix")
+			}
+			if h.fcrdns != "" && !h.wanted(a) {
+				return usageErrorf("--fcrdns lays verdicts over the HTML report: add -o html or --html FILE")
 			}
 			unlock, err := a.beginWrite(&f)
 			if err != nil {
@@ -146,13 +161,18 @@ info ones) is found.
 				}
 				return a.runPlan(s, cs, 0, &f)
 			}
-			if err := a.renderAudit(res); err != nil {
-				return err
-			}
+			h.set, h.exp = s, exp
 			for _, x := range res.Findings {
 				if fail[x.Category] {
-					return errFindings
+					h.status = ExitFindings
+					break
 				}
+			}
+			if err := a.renderAudit(res, &h); err != nil {
+				return err
+			}
+			if h.status != ExitOK {
+				return errFindings
 			}
 			return nil
 		},
@@ -165,6 +185,7 @@ info ones) is found.
 	fl.BoolVar(&validateForward, "validate-forward", false, "with --fix: set IPAM's name on a mismatch only where it resolves back to the address")
 	a.addChangeFlags(c, &f)
 	a.addResolverFlags(c, &rf)
+	a.addHTMLFlags(c, &h, true)
 	return c
 }
 
@@ -173,7 +194,7 @@ type auditReport struct {
 	Summary  map[string]int  `json:"summary"`
 }
 
-func (a *App) renderAudit(res *audit.Result) error {
+func (a *App) renderAudit(res *audit.Result, h *htmlRun) error {
 	out := auditReport{Findings: res.Findings, Summary: res.Summary()}
 	if out.Findings == nil {
 		out.Findings = []audit.Finding{}
@@ -185,6 +206,14 @@ func (a *App) renderAudit(res *audit.Result) error {
 			line = itoa(x.Line)
 		}
 		rows.Add(string(x.Category), x.Addr.String(), x.PTR, x.Expected, x.Customer, x.Zone, x.File, line, x.Reason)
+	}
+	if h.wanted(a) {
+		if err := a.auditHTML(res, h, out, rows); err != nil {
+			return err
+		}
+		if a.cfg.Output == string(report.HTML) {
+			return nil
+		}
 	}
 	if a.cfg.Output == "table" {
 		counts := report.Rows{Header: []string{"category", "findings"}}

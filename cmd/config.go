@@ -164,9 +164,9 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	switch c.Output {
 	case "", "table":
 		c.Output = "table"
-	case "json", "csv":
+	case "json", "csv", "html":
 	default:
-		return nil, usageErrorf("--output %q: want table, json or csv", c.Output)
+		return nil, usageErrorf("--output %q: want table, json, csv or html", c.Output)
 	}
 	switch c.Deprovision {
 	case "", "reset", "delete":

@@ -29,6 +29,7 @@ func (a *App) newFCrDNSCmd() *cobra.Command {
 		forwardZones []string
 		failOnError  bool
 		maxAddrs     int
+		h            htmlRun
 	)
 	c := &cobra.Command{
 		Use:   "fcrdns [CIDR...|IP...|-]",
@@ -54,6 +55,10 @@ round-robin with failover), bounded by --workers and --qps. With --offline every
 lookup is answered from the loaded reverse zones and --forward-zones, with no
 network at all: CI can check a zone change before it is deployed.
 
+-o html (or --html FILE beside any -o) writes one self-contained HTML page with
+the verdicts on a map of the checked /24s (see audit --fcrdns to lay them over
+an audit's map).
+
 Exit 0 when every address passes (error verdicts too, unless --fail-on-error),
 1 when any fails, 2 when nothing could be verified (every check ended in error:
 the resolvers did not answer). Ctrl-C stops and still prints what was checked.
@@ -61,8 +66,10 @@ the resolvers did not answer). Ctrl-C stops and still prints what was checked.
 		Example: `  rdnsctl fcrdns 198.51.100.0/24 --resolver 127.0.0.1:5353
   rdnsctl fcrdns --from-zones --zones zones/ --resolver 192.0.2.53 --qps 500 -o json
   echo 198.51.100.10 | rdnsctl fcrdns -
-  rdnsctl fcrdns --from-zones --offline --zones zones/ --forward-zones forward/`,
+  rdnsctl fcrdns --from-zones --offline --zones zones/ --forward-zones forward/
+  rdnsctl fcrdns --from-zones --resolver 192.0.2.53 -o json --html fcrdns.html`,
 		RunE: func(c *cobra.Command, args []string) error {
+			h.start = a.Now()
 			if !fromZones && !fromIPAM && len(args) == 0 {
 				return usageErrorf("no addresses: give IPs or CIDRs, - for stdin, --from-zones or --from-ipam")
 			}
@@ -103,7 +110,16 @@ the resolvers did not answer). Ctrl-C stops and still prints what was checked.
 				st := rr.Stats()
 				a.info("%d addresses checked in %.2fs (%.0f checks/s, %d queries, %.0f q/s)", len(results), el, float64(len(results))/el, st.Sent, float64(st.Sent)/el)
 			}
-			if err := a.renderFCrDNS(results, sum); err != nil {
+			failed := sum.Failed() > 0 || (failOnError && sum.Error > 0)
+			h.set, h.status = set, ExitOK
+			if interrupted {
+				h.status = ExitInterrupted
+			} else if sum.NothingVerified() {
+				h.status = ExitUsage
+			} else if failed {
+				h.status = ExitFindings
+			}
+			if err := a.renderFCrDNS(results, sum, &h); err != nil {
 				return err
 			}
 			if interrupted {
@@ -115,7 +131,7 @@ the resolvers did not answer). Ctrl-C stops and still prints what was checked.
 				fmt.Fprintf(a.IO.ErrOut, "rdnsctl: nothing could be verified: all %d checks ended in error (%s)\n", sum.Total, firstError(results))
 				return errSilent{ExitUsage}
 			}
-			if sum.Failed() > 0 || (failOnError && sum.Error > 0) {
+			if failed {
 				return errFindings
 			}
 			return nil
@@ -129,6 +145,7 @@ the resolvers did not answer). Ctrl-C stops and still prints what was checked.
 	fl.BoolVar(&failOnError, "fail-on-error", false, "exit 1 when a check ends in error (timeout, SERVFAIL) too")
 	fl.IntVar(&maxAddrs, "max", 1<<20, "largest number of addresses a CIDR argument may expand to")
 	a.addResolverFlags(c, &rf)
+	a.addHTMLFlags(c, &h, false)
 	return c
 }
 
@@ -226,7 +243,7 @@ type fcrdnsReport struct {
 	Summary fcrdns.Summary  `json:"summary"`
 }
 
-func (a *App) renderFCrDNS(results []fcrdns.Result, sum fcrdns.Summary) error {
+func (a *App) renderFCrDNS(results []fcrdns.Result, sum fcrdns.Summary, h *htmlRun) error {
 	out := fcrdnsReport{Results: results, Summary: sum}
 	if out.Results == nil {
 		out.Results = []fcrdns.Result{}
@@ -241,6 +258,14 @@ func (a *App) renderFCrDNS(results []fcrdns.Result, sum fcrdns.Summary) error {
 			fw[i] = f.String()
 		}
 		rows.Add(r.IP.String(), string(r.Verdict), string(r.IPRev), strings.Join(r.PTR, " "), strings.Join(fw, " "), r.Error)
+	}
+	if h.wanted(a) {
+		if err := a.fcrdnsHTML(results, sum, h, out, rows); err != nil {
+			return err
+		}
+		if a.cfg.Output == string(report.HTML) {
+			return nil
+		}
 	}
 	if a.cfg.Output == "table" {
 		counts := report.Rows{Header: []string{"verdict", "addresses"}}

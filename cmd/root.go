@@ -116,7 +116,7 @@ CONFIGURATION
 	pf.StringArray("zones", nil, "zone directory or file (repeatable; RDNSCTL_ZONES takes a list separated by : or ,)")
 	pf.String("ipam", "", "IPAM export file (CSV, NetBox or phpIPAM)")
 	pf.String("ipam-format", "auto", "IPAM export format: auto, csv, netbox, phpipam")
-	pf.StringP("output", "o", "table", "output format: table, json, csv")
+	pf.StringP("output", "o", "table", "output format: table, json, csv (html for audit and fcrdns)")
 	pf.BoolP("quiet", "q", false, "print no progress and no summary on stderr")
 	pf.Bool("no-progress", false, "draw no progress bar")
 	pf.Bool("strict", false, "stop at the first malformed input line instead of skipping it")
@@ -170,6 +170,9 @@ func (a *App) loadConfig(c *cobra.Command) error {
 	a.cfg = cfg
 	for _, msg := range unknownEnv(os.Environ()) {
 		a.warn(msg)
+	}
+	if err := a.checkOutputFor(c); err != nil {
+		return err
 	}
 	return a.flagsFromConfig(c)
 }
