@@ -1,8 +1,10 @@
 package cmd
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/zonecheck"
 )
 
 // Config is everything rdnsctl reads from its config file, RDNSCTL_*
@@ -38,6 +41,8 @@ type Config struct {
 	// LockTimeout is how long a writer waits for another's lock (lock_timeout,
 	// --lock-timeout); zero means the flag's default.
 	LockTimeout time.Duration
+	// Checks are the zone check severities set per code (config checks:).
+	Checks zonecheck.Severities
 }
 
 // ZoneSpec is one --zones entry (a directory or a file) or a config entry
@@ -100,6 +105,7 @@ type rawConfig struct {
 	Notify      string        `mapstructure:"notify"`
 	Resolvers   []string      `mapstructure:"resolvers"`
 	LockTimeout time.Duration `mapstructure:"lock_timeout"`
+	Checks      any           `mapstructure:"checks"` // decoded by decodeChecks
 }
 
 // loadConfig reads the config file (explicit, else $RDNSCTL_CONFIG, else the
@@ -209,6 +215,9 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	for _, ns := range zt.NS {
 		c.ZoneTemplate.NS = append(c.ZoneTemplate.NS, rdns.CanonicalHostname(ns))
 	}
+	if c.Checks, err = decodeChecks(raw.Checks); err != nil {
+		return nil, usageErrorf("config %s: checks: %v", configSource(file), err)
+	}
 	return c, nil
 }
 
@@ -217,6 +226,40 @@ func configSource(file string) string {
 		return "(environment)"
 	}
 	return file
+}
+
+// decodeChecks reads the checks key: a map of zone check codes to
+// severities (error, warning, info, off), or from the environment a list
+// of CODE=SEVERITY.
+func decodeChecks(raw any) (zonecheck.Severities, error) {
+	out := zonecheck.Severities{}
+	switch m := raw.(type) {
+	case nil:
+	case map[string]any:
+		codes := make([]string, 0, len(m))
+		for code := range m {
+			codes = append(codes, code)
+		}
+		slices.Sort(codes) // the first bad code is the one reported, every run
+		for _, code := range codes {
+			s, ok := m[code].(string)
+			if !ok {
+				return nil, fmt.Errorf("%s: want error, warning, info or off", code)
+			}
+			sev, err := zonecheck.ParseSeverity(s)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", code, err)
+			}
+			if err := out.Set(code, sev); err != nil {
+				return nil, err
+			}
+		}
+	case string:
+		return zonecheck.ParseSeverities(strings.FieldsFunc(m, func(r rune) bool { return r == ',' || r == ' ' }))
+	default:
+		return nil, fmt.Errorf("want a map of check codes to severities")
+	}
+	return out, nil
 }
 
 func defaultConfigFiles() []string {

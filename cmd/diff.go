@@ -76,8 +76,8 @@ findings (of the categories audit fails on by default).
 				return inputError(err)
 			}
 			changes := zonediff.Diff(oldSet, newSet)
-			newFindings := checkFindings(newSet)
-			introducedErrs := introducedCheckErrors(checkFindings(oldSet), newFindings)
+			newFindings := a.checkFindings(newSet)
+			introducedErrs := introducedCheckErrors(a.checkFindings(oldSet), newFindings)
 			var introduced, resolved []audit.Finding
 			if a.cfg.IPAM != "" {
 				exp, err := a.loadIPAM()
@@ -107,14 +107,8 @@ findings (of the categories audit fails on by default).
 	return c
 }
 
-func checkFindings(s *zoneset.Set) []zonecheck.Finding {
-	var f []zonecheck.Finding
-	for _, p := range s.Problems {
-		f = append(f, zonecheck.ParseFinding(p))
-	}
-	f = append(f, zonecheck.Check(s)...)
-	zonecheck.Sort(f)
-	return f
+func (a *App) checkFindings(s *zoneset.Set) []zonecheck.Finding {
+	return zonecheck.Check(s, zonecheck.Options{Severity: a.cfg.Checks})
 }
 
 // introducedCheckErrors counts the errors of NEW that OLD did not have

@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -185,60 +186,128 @@ func (a *App) loadZonesQuiet() (*zoneset.Set, error) {
 	return s, nil
 }
 
+// zoneCheckOptions are the zone check verb's inputs.
+type zoneCheckOptions struct {
+	Files    []string // zone files; none: the configured zones
+	Origin   string   // origin of Files
+	Severity []string // CODE=SEVERITY, after the config's checks
+}
+
 func (a *App) newZoneCheckCmd() *cobra.Command {
-	var origin string
+	var opts zoneCheckOptions
 	c := &cobra.Command{
 		Use:   "check [FILE...]",
 		Short: "Lint zone files, for CI pipelines on zone changes",
-		Long: `Check zone files for the mistakes that break reverse DNS:
-  parse-error           a line that does not parse (BIND would reject the zone)
-  relative-target       a PTR target written without its final dot, so it became
-                        mail.example.com.100.51.198.in-addr.arpa.
-  invalid-hostname      a PTR target that is not a host name (label over 63 octets,
-                        name over 253, '_', '*', an IP literal, empty labels)
-  multiple-ptr          more than one PTR at one owner (mail receivers pick one)
-  out-of-zone           an owner outside the zone's origin
-  bad-owner             a PTR owner that is not an address name of the zone's block
-  no-soa, no-ns         the apex lacks its SOA or NS records
-  generate-overlap      a $GENERATE range and an explicit PTR at the same owner
-  cname-and-other-data  a CNAME beside other records at one owner
+		Long: `Check zone files as BIND loads them (named-checkzone -i local -k fail) and
+against rdnsctl's PTR policy. Every finding has a file, line, code, severity
+and message. The codes, with their default severity (BIND: named-checkzone
+makes the same check and refuses the zone on an error):
 
-Each finding has a file, line, severity and message. Findings of severity error
-make the command exit 1.
-` + exitStatusHelp,
+` + checkCodesHelp() + `
+With the default severities a zone gets an error from a BIND code exactly when
+named-checkzone -i local -k fail refuses it; set check-names-owner and
+check-names-target to warning for -k warn. The other codes are rdnsctl's own:
+BIND loads such zones, but the PTRs they hold are wrong. DNS-SD browsing PTRs
+(b, db, r, dr, lb under _dns-sd._udp, RFC 6763) are exempt from the host-name
+checks, as in BIND.
+
+Change a code's severity with --severity CODE=SEVERITY (repeatable; error,
+warning, info or off) or in the config:
+  checks:
+    multiple-ptr: warning     # this house style publishes two PTRs on purpose
+A --severity flag wins over the config. parse-error is always an error.
+` + exitStatusHelp + `
+
+  zone check exits 1 only when a finding of severity error remains; warnings
+  make it exit 1 too with --strict; info findings never do.`,
 		Example: `  rdnsctl zone check --zones examples/zones
   rdnsctl zone check --origin 100.51.198.in-addr.arpa db.198.51.100
-  rdnsctl zone check --zones zones/ -o json | jq '.findings[]'`,
+  rdnsctl zone check --zones zones/ --severity multiple-ptr=warning --severity out-of-zone=off
+  rdnsctl zone check --zones zones/ -o json | jq '.findings[] | select(.severity == "error")'`,
 		RunE: func(c *cobra.Command, args []string) error {
-			s, err := a.zonesFromArgs(args, origin)
-			if err != nil {
-				return err
-			}
-			var findings []zonecheck.Finding
-			for _, p := range s.Problems {
-				findings = append(findings, zonecheck.ParseFinding(p))
-			}
-			findings = append(findings, zonecheck.Check(s)...)
-			zonecheck.Sort(findings)
-			if err := a.renderFindings(s, findings); err != nil {
-				return err
-			}
-			if zonecheck.Errors(findings) > 0 {
-				return errFindings
-			}
-			return nil
+			opts.Files = args
+			return a.runZoneCheck(opts)
 		},
 	}
-	c.Flags().StringVar(&origin, "origin", "", "origin of the FILE arguments (as named-checkzone takes it)")
+	c.Flags().StringVar(&opts.Origin, "origin", "", "origin of the FILE arguments (as named-checkzone takes it)")
+	c.Flags().StringArrayVar(&opts.Severity, "severity", nil, "set a check code's severity: CODE=error|warning|info|off (repeatable)")
+	_ = c.RegisterFlagCompletionFunc("severity", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, ci := range zonecheck.Codes() {
+			for _, s := range []zonecheck.Severity{zonecheck.Error, zonecheck.Warning, zonecheck.Info, zonecheck.Off} {
+				out = append(out, ci.Code+"="+string(s))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 	return c
 }
 
+// checkCodesHelp lists the codes for --help.
+func checkCodesHelp() string {
+	var b strings.Builder
+	for _, ci := range zonecheck.Codes() {
+		sev := string(ci.Severity)
+		if ci.BIND {
+			sev += ", BIND"
+		}
+		fmt.Fprintf(&b, "  %-21s %-14s %s\n", ci.Code, sev, ci.Help)
+	}
+	return b.String()
+}
+
+// checkSeverities are the config's checks with the --severity flags over them.
+func (a *App) checkSeverities(flags []string) (zonecheck.Severities, error) {
+	sev := zonecheck.Severities{}
+	for code, s := range a.cfg.Checks {
+		sev[code] = s
+	}
+	over, err := zonecheck.ParseSeverities(flags)
+	if err != nil {
+		return nil, usageErrorf("--severity %v", err)
+	}
+	for code, s := range over {
+		sev[code] = s
+	}
+	return sev, nil
+}
+
+func (a *App) runZoneCheck(opts zoneCheckOptions) error {
+	sev, err := a.checkSeverities(opts.Severity)
+	if err != nil {
+		return err
+	}
+	s, err := a.zonesFromArgs(opts.Files, opts.Origin)
+	if err != nil {
+		return err
+	}
+	findings := zonecheck.Check(s, zonecheck.Options{Severity: sev})
+	if err := a.renderFindings(s, findings); err != nil {
+		return err
+	}
+	if zonecheck.Errors(findings) > 0 || (a.cfg.Strict && zonecheck.Count(findings, zonecheck.Warning) > 0) {
+		return errFindings
+	}
+	return nil
+}
+
+// zoneCheckReport is zone check's JSON document.
+type zoneCheckReport struct {
+	Findings []zonecheck.Finding `json:"findings"`
+	Summary  zoneCheckSummary    `json:"summary"`
+}
+
+type zoneCheckSummary struct {
+	Zones    int `json:"zones"`
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+	Info     int `json:"info"`
+}
+
 func (a *App) renderFindings(s *zoneset.Set, f []zonecheck.Finding) error {
-	errs := zonecheck.Errors(f)
-	out := struct {
-		Findings []zonecheck.Finding `json:"findings"`
-		Summary  map[string]int      `json:"summary"`
-	}{Findings: f, Summary: map[string]int{"zones": len(s.Zones), "errors": errs, "warnings": len(f) - errs}}
+	sum := zoneCheckSummary{Zones: len(s.Zones), Errors: zonecheck.Errors(f),
+		Warnings: zonecheck.Count(f, zonecheck.Warning), Info: zonecheck.Count(f, zonecheck.Info)}
+	out := zoneCheckReport{Findings: f, Summary: sum}
 	if out.Findings == nil {
 		out.Findings = []zonecheck.Finding{}
 	}
@@ -249,7 +318,7 @@ func (a *App) renderFindings(s *zoneset.Set, f []zonecheck.Finding) error {
 	if err := a.render(out, rows); err != nil {
 		return err
 	}
-	a.info("%d zones checked: %d errors, %d warnings", len(s.Zones), errs, len(f)-errs)
+	a.info("%d zones checked: %d errors, %d warnings, %d info", sum.Zones, sum.Errors, sum.Warnings, sum.Info)
 	return nil
 }
 

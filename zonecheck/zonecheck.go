@@ -1,13 +1,25 @@
-// Package zonecheck is the lint a CI pipeline runs on zone changes: mistakes
-// that a zone file can hold and BIND may still load.
+// Package zonecheck is rdnsctl's one zone checker, the lint a CI pipeline
+// runs on zone changes. It makes two kinds of check, each finding with a
+// stable code and a severity that can be changed per code:
+//
+//   - BIND's: what named-checkzone -i local -k fail refuses in a zone of PTR
+//     records (no SOA or NS at the apex, an in-zone NS without address
+//     records, a CNAME beside other data, check-names on owners and
+//     targets). With the default severities a zone has a finding of
+//     severity error from a BIND code exactly when BIND refuses it.
+//   - rdnsctl's PTR policy, which BIND does not have: relative targets,
+//     targets that are not host names although BIND lets them pass,
+//     several PTRs at one address, PTR owners that name no address,
+//     $GENERATE overlaps, and out-of-zone records (which BIND drops with a
+//     warning, so what the file says is not served).
 package zonecheck
 
 import (
 	"cmp"
 	"errors"
 	"fmt"
-	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rdnsctl/rdnsctl/rdns"
@@ -15,15 +27,7 @@ import (
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
-// Severity of a finding: errors fail the check, warnings do not.
-type Severity string
-
-const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
-)
-
-// Finding is one problem, at a file and line.
+// Finding is one problem, at a file and line (line 0: the zone as a whole).
 type Finding struct {
 	File     string   `json:"file"`
 	Line     int      `json:"line"`
@@ -33,25 +37,32 @@ type Finding struct {
 	Message  string   `json:"message"`
 }
 
-// Codes of findings.
-const (
-	CodeParse        = "parse-error"
-	CodeRelative     = "relative-target"
-	CodeHostname     = "invalid-hostname"
-	CodeMultiPTR     = "multiple-ptr"
-	CodeOutOfZone    = "out-of-zone"
-	CodeBadOwner     = "bad-owner"
-	CodeNoSOA        = "no-soa"
-	CodeNoNS         = "no-ns"
-	CodeGenerateOver = "generate-overlap"
-	CodeCNAMEAndData = "cname-and-other-data"
-)
+// Options tune a check.
+type Options struct {
+	// Severity holds the codes whose findings get another severity than
+	// the default (Off drops them).
+	Severity Severities
+	// MaxLines is how many lines a multiple-ptr finding lists before it
+	// only counts the rest (default 5).
+	MaxLines int
+}
 
-// Check lints every zone of the set.
-func Check(s *zoneset.Set) []Finding {
+func (o Options) maxLines() int {
+	if o.MaxLines > 0 {
+		return o.MaxLines
+	}
+	return 5
+}
+
+// Check lints a loaded zone set: the problems met while loading it (as
+// parse-error findings) and every zone, sorted by file, line and code.
+func Check(s *zoneset.Set, opt Options) []Finding {
 	var out []Finding
+	for _, p := range s.Problems {
+		out = append(out, ParseFinding(p))
+	}
 	for _, z := range s.Zones {
-		out = append(out, Zone(z)...)
+		out = append(out, Zone(z, opt)...)
 	}
 	Sort(out)
 	return out
@@ -70,157 +81,19 @@ func Sort(f []Finding) {
 	})
 }
 
-// Zone lints one zone.
-func Zone(z *zoneset.Zone) []Finding {
-	var out []Finding
-	add := func(r *zonefile.Record, sev Severity, code, format string, a ...any) {
-		f := Finding{File: z.Path, Severity: sev, Code: code, Zone: z.Origin, Message: fmt.Sprintf(format, a...)}
-		if r != nil {
-			f.File, f.Line = z.Files[r.File].Path, int(r.Line)
-			if r.File == 0 {
-				f.File = z.Path
-			}
-		}
-		out = append(out, f)
-	}
-	var soa, ns bool
-	// owners of records other than PTR and CNAME, to find CNAME-and-other-data
-	other := map[string]bool{}
-	for i := range z.Records {
-		r := &z.Records[i]
-		inZone := r.Name == z.Origin || strings.HasSuffix(r.Name, "."+z.Origin)
-		if !inZone {
-			add(r, Error, CodeOutOfZone, "owner %s is outside the zone %s", r.Name, z.Origin)
-			continue
-		}
-		switch r.Type {
-		case zonefile.TypeSOA:
-			if r.Name == z.Origin {
-				soa = true
-			}
-			other[r.Name] = true
-		case zonefile.TypeNS:
-			if r.Name == z.Origin {
-				ns = true
-			}
-			other[r.Name] = true
-		case zonefile.TypeCNAME:
-		case zonefile.TypePTR:
-			checkTarget(z, r, add)
-			if z.Reverse {
-				if _, err := z.Name.AddrOf(r.Name); err != nil {
-					if _, cut := z.DelegatedAt(r.Name); !cut {
-						add(r, Error, CodeBadOwner, "PTR owner %s is not the name of an address in %s", r.Name, z.Origin)
-					}
-				}
-			}
-		default:
-			other[r.Name] = true
-		}
-	}
-	if !soa {
-		add(nil, Error, CodeNoSOA, "zone %s has no SOA record at its apex", z.Origin)
-	}
-	if !ns {
-		add(nil, Error, CodeNoNS, "zone %s has no NS record at its apex", z.Origin)
-	}
-	// PTRs and CNAMEs by address, in address order (the zone's index)
-	var group []*zonefile.Record
-	flush := func() {
-		if len(group) == 0 {
-			return
-		}
-		checkOwner(group, other[group[0].Name], add)
-		group = group[:0]
-	}
-	var last netip.Addr
-	z.Each(func(a netip.Addr, _ int32, r *zonefile.Record) {
-		if a != last {
-			flush()
-			last = a
-		}
-		group = append(group, r)
-	})
-	flush()
-	if !z.Reverse {
-		// a forward zone: group CNAMEs with other data by name
-		for i := range z.Records {
-			r := &z.Records[i]
-			if r.Type == zonefile.TypeCNAME && other[r.Name] {
-				add(r, Error, CodeCNAMEAndData, "%s has a CNAME and other data", r.Name)
-			}
-		}
-	}
-	return out
-}
-
-// checkOwner checks the PTR and CNAME records of one address.
-func checkOwner(recs []*zonefile.Record, hasOther bool, add func(*zonefile.Record, Severity, string, string, ...any)) {
-	var ptrs []*zonefile.Record
-	var cname, genPTR, plainPTR *zonefile.Record
-	for _, r := range recs {
-		switch r.Type {
-		case zonefile.TypeCNAME:
-			cname = r
-		case zonefile.TypePTR:
-			ptrs = append(ptrs, r)
-			if r.Iter >= 0 {
-				genPTR = r
-			} else {
-				plainPTR = r
-			}
-		}
-	}
-	n := recs[0].Name
-	if cname != nil && (len(ptrs) > 0 || hasOther) {
-		add(cname, Error, CodeCNAMEAndData, "%s has a CNAME and other data", n)
-	}
-	if genPTR != nil && plainPTR != nil {
-		add(plainPTR, Error, CodeGenerateOver, "PTR at %s overlaps the $GENERATE range at line %d", n, genPTR.Line)
-		return
-	}
-	if len(ptrs) > 1 && distinctTargets(ptrs) > 1 {
-		lines := make([]string, 0, len(ptrs))
-		for _, p := range ptrs[1:] {
-			lines = append(lines, fmt.Sprint(p.Line))
-		}
-		add(ptrs[0], Error, CodeMultiPTR, "%s has %d PTR records (also at line %s): mail receivers pick one at random", n, len(ptrs), strings.Join(lines, ", "))
-	}
-}
-
-func distinctTargets(ptrs []*zonefile.Record) int {
-	seen := map[string]bool{}
-	for _, p := range ptrs {
-		seen[p.Data] = true
-	}
-	return len(seen)
-}
-
-func checkTarget(z *zoneset.Zone, r *zonefile.Record, add func(*zonefile.Record, Severity, string, string, ...any)) {
-	t := r.Data
-	if rdns.IsReverseName(t) && !rdns.IsReverseName(strings.TrimSuffix(t, z.Origin)) && strings.HasSuffix(t, "."+z.Origin) {
-		add(r, Error, CodeRelative, "PTR target %s ends in the zone's own origin: written without its final dot? (meant %s)", t, strings.TrimSuffix(t, z.Origin))
-		return
-	}
-	if rdns.IsReverseName(t) {
-		add(r, Error, CodeRelative, "PTR target %s is a reverse name, not a host name", t)
-		return
-	}
-	if err := rdns.CheckHostname(t); err != nil {
-		add(r, Error, CodeHostname, "PTR target %s is not a valid host name: %v", t, err)
-	}
-}
-
-// Errors counts findings of severity error.
-func Errors(f []Finding) int {
+// Count is the number of findings of severity sev.
+func Count(f []Finding, sev Severity) int {
 	n := 0
 	for _, x := range f {
-		if x.Severity == Error {
+		if x.Severity == sev {
 			n++
 		}
 	}
 	return n
 }
+
+// Errors counts findings of severity error.
+func Errors(f []Finding) int { return Count(f, Error) }
 
 // ParseFinding turns a loader problem ("file:line: msg") into a finding.
 func ParseFinding(err error) Finding {
@@ -230,4 +103,281 @@ func ParseFinding(err error) Finding {
 		f.File, f.Line, f.Message = pe.File, pe.Line, pe.Msg
 	}
 	return f
+}
+
+// checker collects the findings of one zone.
+type checker struct {
+	opt  Options
+	zone string
+	main string                          // the zone's main file
+	path func(r *zonefile.Record) string // the file of a record
+	out  []Finding
+}
+
+func (c *checker) add(r *zonefile.Record, code, format string, a ...any) {
+	sev := c.opt.Severity.Of(code)
+	if sev == Off {
+		return
+	}
+	f := Finding{File: c.main, Severity: sev, Code: code, Zone: c.zone, Message: fmt.Sprintf(format, a...)}
+	if r != nil {
+		f.File, f.Line = c.path(r), int(r.Line)
+	}
+	c.out = append(c.out, f)
+}
+
+// File checks a zone that is not part of a zone set: every check but those
+// that need the zone's address index (multiple-ptr, bad-owner,
+// generate-overlap).
+func File(z *zonefile.Zone, opt Options) []Finding {
+	c := &checker{opt: opt, zone: z.Origin, path: func(r *zonefile.Record) string {
+		if int(r.File) < len(z.Files) {
+			return z.Files[r.File].Path
+		}
+		return ""
+	}}
+	if len(z.Files) > 0 {
+		c.main = z.Files[0].Path
+	}
+	c.records(z)
+	return c.out
+}
+
+// Zone lints one zone of a set.
+func Zone(z *zoneset.Zone, opt Options) []Finding {
+	c := &checker{opt: opt, zone: z.Origin, main: z.Path, path: z.FileOf}
+	c.records(z.Zone)
+	if z.Reverse {
+		c.addresses(z)
+	}
+	return c.out
+}
+
+// records makes BIND's checks and the PTR policy checks of single records.
+func (c *checker) records(z *zonefile.Zone) {
+	origin := z.Origin
+	// a zone under in-addr.arpa or ip6.arpa: every owner in it is in the
+	// reverse tree, where BIND applies check-names to PTR targets
+	reverseZone := inReverseTree(origin)
+	type cnameAt struct {
+		rec      *zonefile.Record
+		multiple bool
+		other    bool
+	}
+	var (
+		soa    *zonefile.Record
+		apexNS bool
+		ns     []*zonefile.Record
+		addrs  = map[string]bool{}     // owners of A and AAAA records
+		cuts   = map[string]bool{}     // delegations (NS below the apex) and DNAMEs
+		cnames = map[string]*cnameAt{} // owners of CNAMEs
+	)
+	for i := range z.Records {
+		r := &z.Records[i]
+		if !zonefile.IsSubdomain(r.Name, origin) {
+			c.add(r, CodeOutOfZone, "%s is outside the zone %s: BIND ignores it", r.Name, origin)
+			continue
+		}
+		switch r.Type {
+		case zonefile.TypeSOA:
+			switch {
+			case r.Name != origin:
+				// the reader refuses an SOA below the apex, as BIND does
+			case soa == nil:
+				soa = r
+			case soa.Data != r.Data:
+				c.add(r, CodeMultipleSOA, "zone %s has more than one SOA record (the first at line %d)", origin, soa.Line)
+			}
+			if f := strings.Fields(r.Data); len(f) > 0 && !bindHostname(f[0], false) {
+				c.add(r, CodeNamesTarget, "SOA primary %s is not a host name (check-names)", f[0])
+			}
+		case zonefile.TypeNS:
+			if r.Name == origin {
+				apexNS = true
+			} else {
+				cuts[r.Name] = true
+			}
+			ns = append(ns, r)
+			if !bindHostname(r.Data, false) {
+				c.add(r, CodeNamesTarget, "NS target %s is not a host name (check-names)", r.Data)
+			}
+		case zonefile.TypeDNAME:
+			cuts[r.Name] = true
+		case zonefile.TypeA:
+			addrs[r.Name] = true
+			if !bindHostname(r.Name, true) && !hostExceptionA(r.Name) {
+				c.add(r, CodeNamesOwner, "A owner %s is not a host name (check-names)", r.Name)
+			}
+		case zonefile.TypeAAAA:
+			addrs[r.Name] = true
+			if !bindHostname(r.Name, true) {
+				c.add(r, CodeNamesOwner, "AAAA owner %s is not a host name (check-names)", r.Name)
+			}
+		case zonefile.TypeMX:
+			if !bindHostname(r.Name, true) {
+				c.add(r, CodeNamesOwner, "MX owner %s is not a host name (check-names)", r.Name)
+			}
+			if f := strings.Fields(r.Data); len(f) == 2 && !bindHostname(f[1], false) {
+				c.add(r, CodeNamesTarget, "MX target %s is not a host name (check-names)", f[1])
+			}
+		case zonefile.TypeCNAME:
+			if at := cnames[r.Name]; at == nil {
+				cnames[r.Name] = &cnameAt{rec: r}
+			} else if at.rec.Data != r.Data && !at.multiple {
+				at.multiple = true
+				c.add(r, CodeMultiCNAME, "%s has more than one CNAME (the first at line %d)", r.Name, at.rec.Line)
+			}
+		case zonefile.TypePTR:
+			if (reverseZone || inReverseTree(r.Name)) && !isDNSSD(r.Name) {
+				c.ptrTarget(z, r)
+			}
+		}
+	}
+	if soa == nil {
+		c.add(nil, CodeMissingSOA, "zone %s has no SOA record at its apex", origin)
+	}
+	if !apexNS {
+		c.add(nil, CodeMissingNS, "zone %s has no NS record at its apex", origin)
+	}
+
+	// CNAME and other data at one owner (DNSSEC's own types excepted, as
+	// BIND excepts them)
+	if len(cnames) > 0 {
+		for i := range z.Records {
+			r := &z.Records[i]
+			switch r.Type {
+			case zonefile.TypeCNAME, zonefile.TypeRRSIG, zonefile.TypeNSEC, zonefile.TypeKEY, zonefile.TypeSIG, zonefile.TypeNXT:
+				continue
+			}
+			if at := cnames[r.Name]; at != nil && !at.other && zonefile.IsSubdomain(r.Name, origin) {
+				at.other = true
+				c.add(at.rec, CodeCNAMEAndData, "%s has a CNAME and other data (%s at line %d)", r.Name, zonefile.TypeString(r.Type), r.Line)
+			}
+		}
+	}
+
+	// NS targets inside the zone need address records (-i local); below a
+	// cut they are glue, which BIND only warns about.
+	occluded := func(name string) (string, bool) {
+		for n := parent(name); len(n) > len(origin); n = parent(n) {
+			if cuts[n] {
+				return n, true
+			}
+		}
+		return "", false
+	}
+	for _, r := range ns {
+		if _, below := occluded(r.Name); below || !zonefile.IsSubdomain(r.Data, origin) || addrs[r.Data] {
+			continue // BIND ignores data below a delegation or a DNAME
+		}
+		if r.Name != origin {
+			c.add(r, CodeMissingGlue, "NS %s of the delegation %s is inside the zone and has no address records (glue)", r.Data, r.Name)
+			continue
+		}
+		if _, below := occluded(r.Data); below {
+			continue // the child's address records, not this zone's (BIND is silent)
+		}
+		c.add(r, CodeNSNoGlue, "NS %s is inside the zone and has no address records (A or AAAA)", r.Data)
+	}
+}
+
+// ptrTarget checks the target of a PTR in the reverse tree.
+func (c *checker) ptrTarget(z *zonefile.Zone, r *zonefile.Record) {
+	t := r.Data
+	if !bindHostname(t, false) {
+		why := "check-names"
+		if err := rdns.CheckHostname(t); err != nil {
+			why = err.Error() + "; check-names"
+		}
+		c.add(r, CodeNamesTarget, "PTR target %s is not a host name (%s)", t, why)
+	}
+	if rdns.IsReverseName(t) {
+		if meant, ok := strings.CutSuffix(t, "."+z.Origin); ok && !rdns.IsReverseName(meant) {
+			c.add(r, CodeRelative, "PTR target %s ends in the zone's own origin: written without its final dot? (meant %s.)", t, meant)
+		} else {
+			c.add(r, CodeRelative, "PTR target %s is a reverse name, not a host name", t)
+		}
+		return
+	}
+	if bindHostname(t, false) {
+		if err := rdns.CheckHostname(t); err != nil {
+			c.add(r, CodeHostname, "PTR target %s is not a valid host name: %v", t, err)
+		}
+	}
+}
+
+// addresses makes the checks that need the zone's address index: PTR
+// owners that name no address, several PTRs at one address, $GENERATE
+// overlaps. It is linear in the records at one address.
+func (c *checker) addresses(z *zoneset.Zone) {
+	indexed := make([]bool, len(z.Records))
+	n := z.NumRefs()
+	for i := 0; i < n; {
+		a, first := z.Ref(i)
+		j := i
+		for ; j < n; j++ {
+			b, rec := z.Ref(j)
+			if b != a {
+				break
+			}
+			indexed[rec] = true
+		}
+		if j-i > 1 {
+			c.owner(z, i, j, first)
+		}
+		i = j
+	}
+	for i := range z.Records {
+		r := &z.Records[i]
+		if r.Type != zonefile.TypePTR || indexed[i] || isDNSSD(r.Name) || !zonefile.IsSubdomain(r.Name, z.Origin) {
+			continue
+		}
+		if _, cut := z.DelegatedAt(r.Name); cut {
+			continue
+		}
+		c.add(r, CodeBadOwner, "PTR owner %s is not the name of an address in %s", r.Name, z.Origin)
+	}
+}
+
+// owner checks the records refs[i:j] of one address.
+func (c *checker) owner(z *zoneset.Zone, i, j int, first int32) {
+	var genPTR, plainPTR, firstPTR *zonefile.Record
+	seen := map[string]bool{}
+	var lines []string
+	max := c.opt.maxLines()
+	for k := i; k < j; k++ {
+		_, idx := z.Ref(k)
+		r := &z.Records[idx]
+		if r.Type != zonefile.TypePTR {
+			continue
+		}
+		if r.Iter >= 0 {
+			genPTR = r
+		} else if plainPTR == nil {
+			plainPTR = r
+		}
+		if firstPTR == nil {
+			firstPTR = r
+		}
+		if !seen[r.Data] {
+			seen[r.Data] = true
+			if len(lines) < max {
+				lines = append(lines, strconv.Itoa(int(r.Line)))
+			}
+		}
+	}
+	name := z.Records[first].Name
+	if genPTR != nil && plainPTR != nil {
+		c.add(plainPTR, CodeGenerateOver, "PTR at %s overlaps the $GENERATE range at line %d", name, genPTR.Line)
+		return
+	}
+	if len(seen) < 2 {
+		return // the same target twice is one record
+	}
+	more := ""
+	if len(seen) > len(lines) {
+		more = fmt.Sprintf(" and %d more", len(seen)-len(lines))
+	}
+	c.add(firstPTR, CodeMultiPTR, "%s has %d PTR records (at lines %s%s): mail receivers pick one at random",
+		name, len(seen), strings.Join(lines, ", "), more)
 }

@@ -53,7 +53,6 @@ type corpusCase struct {
 	file       string // path of the zone file inside root
 	origin     string // zone name ("" = let Parse find it; no BIND run)
 	want       verdict
-	checkNames CheckNames
 	shim       bool   // add SOA/NS at the apex when missing, so that BIND's zone checks do not hide the loader's verdict
 	okSection  bool   // knot-zscanner: only the part before "; KO"
 	loaderOnly bool   // the verdict is the loader's (BIND's unit tests): zone checks left out
@@ -141,24 +140,7 @@ func runCorpusCase(t *testing.T, c corpusCase) int {
 		z, perr = ParseBytes(data, c.file, opt)
 	}
 	reason, excepted := corpusExceptions[c.name]
-	var errs ErrorList
-	if z != nil {
-		errs, _ = z.Check(CheckOptions{CheckNames: c.checkNames})
-	}
-	if c.loaderOnly {
-		errs = nil
-	}
-	rejected := perr != nil || len(errs) > 0
-	explain := func() string {
-		var b strings.Builder
-		if perr != nil {
-			fmt.Fprintf(&b, "Parse: %v\n", perr)
-		}
-		if len(errs) > 0 {
-			fmt.Fprintf(&b, "Check: %v\n", errs)
-		}
-		return b.String()
-	}
+	rejected := perr != nil
 	if excepted {
 		t.Skipf("deliberate difference: %s", reason)
 	}
@@ -192,13 +174,19 @@ func runCorpusCase(t *testing.T, c corpusCase) int {
 	}
 	switch want {
 	case bindRejects:
+		if !rejected && !c.loaderOnly {
+			// BIND's zone-level checks refuse it (a CNAME beside other
+			// data, an NS without glue...): zonecheck's corpus test holds
+			// that verdict, the reader's is only that it loads.
+			t.Skipf("the reader loads it; BIND's refusal is a zone check, compared in zonecheck (BIND said: %s)", strings.TrimSpace(bind.stderr))
+		}
 		if !rejected {
 			t.Errorf("BIND refuses this file but rdnsctl found no error (BIND said: %s)", strings.TrimSpace(bind.stderr))
 		}
 		return -1
 	case bindLoads:
 		if rejected {
-			t.Fatalf("BIND loads this file but rdnsctl refused it:\n%s", explain())
+			t.Fatalf("BIND loads this file but rdnsctl refused it:\nParse: %v", perr)
 		}
 	}
 	if !have {
@@ -340,9 +328,6 @@ func corpusCases(t *testing.T, corpus string) []corpusCase {
 		}
 		if strings.HasPrefix(f[1], "FAIL") {
 			c.want = bindRejects
-		}
-		if strings.Contains(f[2], "-k fail") {
-			c.checkNames = CheckNamesFail
 		}
 		add(c)
 	}
@@ -523,7 +508,6 @@ func TestCorpusNoPanic(t *testing.T) {
 				t.Errorf("%s: nil zone and nil error", p)
 			}
 			if z != nil {
-				z.Check(CheckOptions{})
 				z.Loaded()
 			}
 			if z == nil && !errors.Is(err, ErrNoOrigin) && origin == "" {

@@ -17,6 +17,14 @@ const (
 	TypePTR   = dns.TypePTR
 	TypeAAAA  = dns.TypeAAAA
 	ClassINET = dns.ClassINET
+
+	TypeMX    = dns.TypeMX
+	TypeDNAME = dns.TypeDNAME
+	TypeRRSIG = dns.TypeRRSIG
+	TypeNSEC  = dns.TypeNSEC
+	TypeKEY   = dns.TypeKEY
+	TypeSIG   = dns.TypeSIG
+	TypeNXT   = dns.TypeNXT
 )
 
 // TypeFromString returns the type code of a mnemonic ("PTR").
@@ -24,6 +32,9 @@ func TypeFromString(s string) (uint16, bool) {
 	t, ok := dns.StringToType[strings.ToUpper(s)]
 	return t, ok
 }
+
+// TypeString returns the mnemonic of a type code ("PTR"), or TYPEnnn.
+func TypeString(t uint16) string { return typeString(t) }
 
 // Fqdn returns name, lower-cased, with its final dot.
 func Fqdn(name string) string { return strings.ToLower(dns.Fqdn(name)) }
