@@ -99,13 +99,13 @@ type rawConfig struct {
 		Minimum uint32   `mapstructure:"minimum"`
 		NS      []string `mapstructure:"ns"`
 	} `mapstructure:"zone_template"`
-	Journal     string        `mapstructure:"journal"`
-	Operator    string        `mapstructure:"operator"`
-	Deprovision string        `mapstructure:"deprovision"`
-	Notify      string        `mapstructure:"notify"`
-	Resolvers   []string      `mapstructure:"resolvers"`
-	LockTimeout time.Duration `mapstructure:"lock_timeout"`
-	Checks      any           `mapstructure:"checks"` // decoded by decodeChecks
+	Journal     string            `mapstructure:"journal"`
+	Operator    string            `mapstructure:"operator"`
+	Deprovision string            `mapstructure:"deprovision"`
+	Notify      string            `mapstructure:"notify"`
+	Resolvers   []string          `mapstructure:"resolvers"`
+	LockTimeout time.Duration     `mapstructure:"lock_timeout"`
+	Checks      map[string]string `mapstructure:"checks"`
 }
 
 // loadConfig reads the config file (explicit, else $RDNSCTL_CONFIG, else the
@@ -228,36 +228,23 @@ func configSource(file string) string {
 	return file
 }
 
-// decodeChecks reads the checks key: a map of zone check codes to
-// severities (error, warning, info, off), or from the environment a list
-// of CODE=SEVERITY.
-func decodeChecks(raw any) (zonecheck.Severities, error) {
+// decodeChecks reads the checks key: zone check codes and their severities
+// (error, warning, info, off).
+func decodeChecks(m map[string]string) (zonecheck.Severities, error) {
 	out := zonecheck.Severities{}
-	switch m := raw.(type) {
-	case nil:
-	case map[string]any:
-		codes := make([]string, 0, len(m))
-		for code := range m {
-			codes = append(codes, code)
+	codes := make([]string, 0, len(m))
+	for code := range m {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes) // the first bad code is the one reported, every run
+	for _, code := range codes {
+		sev, err := zonecheck.ParseSeverity(m[code])
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", code, err)
 		}
-		slices.Sort(codes) // the first bad code is the one reported, every run
-		for _, code := range codes {
-			s, ok := m[code].(string)
-			if !ok {
-				return nil, fmt.Errorf("%s: want error, warning, info or off", code)
-			}
-			sev, err := zonecheck.ParseSeverity(s)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", code, err)
-			}
-			if err := out.Set(code, sev); err != nil {
-				return nil, err
-			}
+		if err := out.Set(code, sev); err != nil {
+			return nil, err
 		}
-	case string:
-		return zonecheck.ParseSeverities(strings.FieldsFunc(m, func(r rune) bool { return r == ',' || r == ' ' }))
-	default:
-		return nil, fmt.Errorf("want a map of check codes to severities")
 	}
 	return out, nil
 }

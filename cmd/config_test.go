@@ -18,6 +18,7 @@ import (
 	"github.com/rdnsctl/rdnsctl/internal/dnstest"
 	"github.com/rdnsctl/rdnsctl/journal"
 	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/zonecheck"
 )
 
 // keyCase is how one config key is tested: a value for its RDNSCTL_*
@@ -84,7 +85,9 @@ var keyCases = map[string]keyCase{
 	"deprovision":           {"delete", want("Deprovision", func(c *Config) string { return c.Deprovision }, "delete")},
 	"notify":                {"logger rdns", want("Notify", func(c *Config) string { return c.Notify }, "logger rdns")},
 	"resolvers":             {"127.0.0.1:5353,127.0.0.2", want("Resolvers", func(c *Config) []string { return c.Resolvers }, []string{"127.0.0.1:5353", "127.0.0.2"})},
-	"lock_timeout":          {"45s", want("LockTimeout", func(c *Config) time.Duration { return c.LockTimeout }, 45*time.Second)},
+	"checks": {"{multiple-ptr: warning, out-of-zone: off}", want("Checks", func(c *Config) zonecheck.Severities { return c.Checks },
+		zonecheck.Severities{"multiple-ptr": zonecheck.Warning, "out-of-zone": zonecheck.Off})},
+	"lock_timeout": {"45s", want("LockTimeout", func(c *Config) time.Duration { return c.LockTimeout }, 45*time.Second)},
 }
 
 // clearEnv unsets every RDNSCTL_* variable for the test, and the places a
