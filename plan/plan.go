@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -87,10 +86,7 @@ func Build(s *zoneset.Set, cs rdns.ChangeSet, opt Options, retire ...string) (*P
 			return nil, fmt.Errorf("zone %s: %w", origin, err)
 		}
 		for idx, data := range out {
-			path := z.Path
-			if idx > 0 {
-				path = filepath.Join(z.Root, filepath.FromSlash(z.Files[idx].Path))
-			}
+			path := z.FilePath(idx)
 			p.Files = append(p.Files, File{Zone: origin, Path: path, Old: z.Files[idx].Data, New: data})
 		}
 	}

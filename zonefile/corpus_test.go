@@ -133,7 +133,11 @@ func runCorpusCase(t *testing.T, c corpusCase) int {
 	if c.okSection {
 		data = knotOKSection(data)
 	}
-	opt := Options{Origin: c.origin, FS: os.DirFS(c.root), Dir: path.Dir(c.file)}
+	// BIND's layout: the checker runs in c.root (the base for relative
+	// $INCLUDE paths) and the zones are in the file's directory, the only
+	// root includes may come from.
+	home := filepath.Join(c.root, filepath.FromSlash(path.Dir(c.file)))
+	opt := Options{Origin: c.origin, Include: &OSIncludes{Base: c.root, Home: home}, Dir: home}
 	z, perr := ParseBytes(data, c.file, opt)
 	if c.shim && z != nil {
 		data = addApexShim(data, z)

@@ -3,6 +3,7 @@ package zonefile
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,12 +35,21 @@ func FuzzParse(f *testing.F) {
 		"@ SOA a. b. (\n1 2 3 4 5\n",
 		"$GENERATE 0-2147483647 $ PTR x.\n",
 		"\x00\r\n\t;\"",
+		// the hostile file system and the limits (issue 9)
+		"$INCLUDE /etc/passwd\n",
+		"$INCLUDE ../../etc/passwd\n",
+		"$INCLUDE fifo\n$INCLUDE dir\n$INCLUDE dir/x\n",
+		"$GENERATE 0-16777215 $ PTR x.\n",
+		"$GENERATE 0-1048576/2 $ PTR x.\n",
+		hdr + "$" + string(bytes.Repeat([]byte("q"), 300)) + " x\n",
+		hdr + "a PTR " + string(bytes.Repeat([]byte("q"), 300)) + ".\n",
 	} {
 		f.Add([]byte(s), "test.")
 	}
 	fsys := fstest.MapFS{
 		"part.zone": {Data: []byte("1 PTR one.example.\n$INCLUDE part.zone\n")},
 		"dir/x":     {Data: []byte("\tPTR x.\n")},
+		"fifo":      {Mode: fs.ModeNamedPipe},
 	}
 	f.Fuzz(func(t *testing.T, data []byte, origin string) {
 		start := time.Now()

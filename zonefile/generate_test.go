@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The $GENERATE cases come from the expectations of the shared corpus:
@@ -102,11 +103,66 @@ func TestGenerate(t *testing.T) {
 	})
 }
 
+// Issue 9: a $GENERATE range over the limit (default 1,048,576 records a
+// line) is refused with file:line before a record is made; one at the
+// limit loads.
 func TestGenerateLimit(t *testing.T) {
-	src := hdr + "$GENERATE 0-2147483647 $ PTR x.\n"
-	z, err := ParseBytes([]byte(src), "big", Options{Origin: "test", MaxGenerate: 1000})
-	if err == nil || z == nil || len(z.Records) != 3 {
-		t.Fatalf("want the directive refused and the rest kept; got %v", err)
+	tests := []struct {
+		name, line string
+		max        int
+		err        string
+		records    int
+	}{
+		{name: "over a set limit", line: "$GENERATE 0-2147483647 $ PTR x.", max: 1000,
+			err: "big:5: $GENERATE: range '0-2147483647' gives 2147483648 records, more than the limit of 1000"},
+		{name: "the default limit: a /8 of lines", line: "$GENERATE 0-16777215 $ PTR x.",
+			err: "big:5: $GENERATE: range '0-16777215' gives 16777216 records, more than the limit of 1048576"},
+		{name: "one over the default", line: "$GENERATE 0-1048576 $ PTR x.", err: "gives 1048577 records, more than the limit of 1048576"},
+		{name: "a step makes it fit", line: "$GENERATE 0-2097151/2 $ PTR x.", records: 1 << 20},
+		{name: "at the limit", line: "$GENERATE 1-1000 $ PTR x.", max: 1000, records: 1000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			z, err := ParseBytes([]byte(hdr+tt.line+"\n"), "big", Options{Origin: "test", MaxGenerate: tt.max})
+			if tt.err != "" {
+				if err == nil || z == nil || len(z.Records) != 3 || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("want the directive refused (%q) and the rest kept; got %v", tt.err, err)
+				}
+				if d := time.Since(start); d > time.Second {
+					t.Errorf("refusing took %v", d)
+				}
+				return
+			}
+			if err != nil || len(z.Records) != 3+tt.records {
+				t.Fatalf("%v, %d records", err, len(z.Records))
+			}
+		})
+	}
+}
+
+// Error messages quote at most 80 bytes of an offending token.
+func TestErrorsClipTokens(t *testing.T) {
+	long := strings.Repeat("q", 100000)
+	for _, line := range []string{
+		"$" + long + " x",                  // unknown directive
+		"a " + long + " x",                 // unknown type
+		"$ORIGIN " + long + ".",            // bad origin
+		"$GENERATE 0-" + long + " $ PTR x", // bad range
+		"$TTL " + long,
+		"a PTR " + long + ".",                // label too long
+		"a A " + long,                        // miekg/dns's error text
+		"$INCLUDE " + long,                   // no FS
+		"$GENERATE 0-1 $" + long + " PTR x.", // owner too long
+		"a TXT \"" + long[:200] + "\"",       // no error, but must not panic
+	} {
+		_, err := ParseBytes([]byte(hdr+line+"\n"), "z", Options{Origin: "test"})
+		if err == nil {
+			continue
+		}
+		if len(err.Error()) > 400 || !strings.Contains(err.Error(), "z:5: ") {
+			t.Errorf("%.30s...: error of %d bytes: %.300s", line, len(err.Error()), err)
+		}
 	}
 }
 

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"path"
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
 // Options tell Parse what it cannot learn from the file itself.
@@ -18,22 +19,29 @@ type Options struct {
 	// is empty the origin is taken from the first $ORIGIN before any record,
 	// else from the owner of the SOA record; else Parse fails.
 	Origin string
-	// FS is the file system $INCLUDE reads from, rooted at the zones
-	// directory. With a nil FS every $INCLUDE is refused.
-	FS fs.FS
-	// Dir is the directory of the file being parsed inside FS ("" or "."
-	// for the root). $INCLUDE paths are relative to the including file; a
-	// path not found there is tried from the root of FS, which is where
-	// BIND looks (named's working directory).
+	// Include reads the files $INCLUDE names (OSIncludes on disk). When
+	// it is nil, FS is used; with neither, every $INCLUDE is refused.
+	Include Includer
+	// FS is a file system $INCLUDE reads from (tests, LoadFS): a relative
+	// path is tried from IncludeBase inside it (its root when empty), then
+	// from the including file's directory; absolute paths are refused.
+	FS          fs.FS
+	IncludeBase string
+	// Dir is the directory of the file being parsed: inside FS ("" or "."
+	// for its root), or on disk for Include.
 	Dir string
 	// DefaultTTL, when not zero, acts as a $TTL line before the first line
 	// of the file (for fragments that have neither $TTL nor SOA).
 	DefaultTTL uint32
 	// MaxGenerate caps the records one $GENERATE may produce (0 means
-	// 1<<24). BIND has no cap; a range such as 0-2147483647 would take all
-	// the memory there is.
+	// DefaultMaxGenerate). BIND has no cap; one $GENERATE 0-16777215 costs
+	// minutes and gigabytes, 0-2147483647 all the memory there is.
 	MaxGenerate int
 }
+
+// DefaultMaxGenerate is the default cap on the records of one $GENERATE:
+// a /12 of addresses.
+const DefaultMaxGenerate = 1 << 20
 
 // ParseError is one bad entry (or one problem found by Check) with the
 // place it was found.
@@ -101,7 +109,7 @@ func Parse(r io.Reader, name string, opt Options) (*Zone, error) {
 func ParseBytes(data []byte, name string, opt Options) (*Zone, error) {
 	p := &parser{opt: opt, maxGen: opt.MaxGenerate}
 	if p.maxGen <= 0 {
-		p.maxGen = 1 << 24
+		p.maxGen = DefaultMaxGenerate
 	}
 	origin := ""
 	if opt.Origin != "" {
@@ -163,11 +171,39 @@ type fileState struct {
 }
 
 func (p *parser) errorf(f *fileState, line int32, format string, args ...any) {
-	p.errs = append(p.errs, &ParseError{File: f.file.Path, Line: int(line), Msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &ParseError{File: f.file.Path, Line: int(line), Msg: fmt.Sprintf(format, clipArgs(args)...)})
 }
 
 func (p *parser) warnf(f *fileState, line int32, format string, args ...any) {
-	p.zone.Warnings = append(p.zone.Warnings, &ParseError{File: f.file.Path, Line: int(line), Msg: fmt.Sprintf(format, args...)})
+	p.zone.Warnings = append(p.zone.Warnings, &ParseError{File: f.file.Path, Line: int(line), Msg: fmt.Sprintf(format, clipArgs(args)...)})
+}
+
+// Error messages quote at most maxQuote bytes of a token (a hostile line
+// of a megabyte must not become a megabyte of message), and at most
+// maxCause bytes of an underlying error's text.
+const (
+	maxQuote = 80
+	maxCause = 200
+)
+
+func clipArgs(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case []byte:
+			if len(v) > maxQuote {
+				args[i] = rdns.Clip(string(v), maxQuote)
+			}
+		case string:
+			if len(v) > maxQuote {
+				args[i] = rdns.Clip(v, maxQuote)
+			}
+		case error:
+			if m := v.Error(); len(m) > maxCause {
+				args[i] = rdns.Clip(m, maxCause)
+			}
+		}
+	}
+	return args
 }
 
 // parseFile reads one file (the main file or an include) and returns the
@@ -327,15 +363,15 @@ func (p *parser) include(f *fileState, dir string, ent *lexEntry) {
 	}
 	// BIND takes the file name as written: escapes are not undone.
 	name := string(lx.text(args[0]))
-	if p.opt.FS == nil {
+	inc := p.opt.Include
+	if inc == nil && p.opt.FS != nil {
+		inc = fsIncludes{fsys: p.opt.FS, base: p.opt.IncludeBase}
+	}
+	if inc == nil {
 		p.errorf(f, ent.line, "$INCLUDE %s: not allowed: no zones directory to read includes from", name)
 		return
 	}
-	if strings.HasPrefix(name, "/") {
-		p.errorf(f, ent.line, "$INCLUDE %s: absolute paths are refused; write the path relative to the including file", name)
-		return
-	}
-	full, data, err := p.readInclude(dir, name)
+	full, next, data, err := inc.Include(dir, name)
 	if err != nil {
 		p.errorf(f, ent.line, "$INCLUDE %s: %v", name, err)
 		return
@@ -351,44 +387,8 @@ func (p *parser) include(f *fileState, dir string, ent *lexEntry) {
 		return
 	}
 	p.stack = append(p.stack, full)
-	p.parseFile(data, full, path.Dir(full), origin, f.current, 16)
+	p.parseFile(data, full, next, origin, f.current, 16)
 	p.stack = p.stack[:len(p.stack)-1]
-}
-
-// readInclude finds an included file: relative to the including file's
-// directory, else relative to the root of the file system (BIND's working
-// directory). A path that leaves the root is refused.
-func (p *parser) readInclude(dir, name string) (string, []byte, error) {
-	try := func(full string) ([]byte, error) {
-		if !fs.ValidPath(full) {
-			return nil, errors.New("path leaves the zones directory")
-		}
-		st, err := fs.Stat(p.opt.FS, full)
-		if err != nil {
-			return nil, err
-		}
-		if st.IsDir() {
-			return nil, errors.New("not a file")
-		}
-		return fs.ReadFile(p.opt.FS, full)
-	}
-	full := path.Join(dir, name)
-	data, err := try(full)
-	if err == nil {
-		return full, data, nil
-	}
-	if errors.Is(err, fs.ErrNotExist) && dir != "." {
-		root := path.Clean(name)
-		if d, err2 := try(root); err2 == nil {
-			return root, d, nil
-		} else if !errors.Is(err2, fs.ErrNotExist) {
-			return "", nil, err2
-		}
-	}
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil, errors.New("file not found")
-	}
-	return "", nil, err
 }
 
 // rrHead is what comes before the RDATA of a record line.

@@ -56,6 +56,15 @@ type Options struct {
 	// entries) as soon as a zone is parsed: a run that will not write holds
 	// a third less.
 	ReadOnly bool
+	// IncludeBase is where relative $INCLUDE paths are read from first, as
+	// BIND reads them from named's `directory` (config include_base, or
+	// named.conf's directory); "" is the working directory, as
+	// named-checkzone does. It is also a directory includes may come from.
+	// With LoadFS it is a path inside the file system.
+	IncludeBase string
+	// MaxGenerate caps the records of one $GENERATE line
+	// (zonefile.DefaultMaxGenerate when 0).
+	MaxGenerate int
 }
 
 // Zone is a loaded zone with what its origin says about its addresses.
@@ -175,6 +184,7 @@ type job struct {
 	path   string // where the zone is written: the target of a symlink
 	link   string
 	spec   Spec
+	roots  []string // every zones root on disk: includes may come from any
 }
 
 func (j job) display() string {
@@ -467,6 +477,9 @@ func includeKey(j job, p string) string {
 	if j.keyDir == "" {
 		return path.Clean(p)
 	}
+	if filepath.IsAbs(p) {
+		return p // outside the zone's root: already its real path
+	}
 	return filepath.Join(j.keyDir, filepath.FromSlash(p))
 }
 
@@ -573,6 +586,7 @@ func (c *collector) addFileOS(sp Spec, root, rel string, mode fs.FileMode) {
 		c.fail(sp, full, "", fmt.Errorf("%s: not a regular file (%s): refused", full, fileKind(mode)))
 		return
 	}
+	j.roots = c.roots
 	c.jobs = append(c.jobs, j)
 }
 
@@ -669,7 +683,18 @@ func loadJob(j job, opt Options) (z *Zone, problems, err, fatal error) {
 	if rerr != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", name, rerr)
 	}
-	zopt := zonefile.Options{Origin: j.origin, FS: j.fsys, Dir: path.Dir(j.rel)}
+	zopt := zonefile.Options{Origin: j.origin, FS: j.fsys, Dir: path.Dir(j.rel), IncludeBase: opt.IncludeBase, MaxGenerate: opt.MaxGenerate}
+	if j.root != "" {
+		// on disk: $INCLUDE as BIND resolves it (IncludeBase, else the
+		// working directory, then the including file's directory),
+		// confined to the zones roots and IncludeBase after symlinks
+		zopt.FS, zopt.Dir = nil, filepath.Dir(j.path)
+		roots := slices.Clone(j.roots)
+		if opt.IncludeBase != "" {
+			roots = append(roots, opt.IncludeBase)
+		}
+		zopt.Include = &zonefile.OSIncludes{Base: opt.IncludeBase, Home: j.root, Roots: roots}
+	}
 	zz, perr := zonefile.ParseBytes(data, name, zopt)
 	if zz == nil && errors.Is(perr, zonefile.ErrNoOrigin) {
 		if o, ok := zonefile.OriginFromFileName(j.rel); ok {

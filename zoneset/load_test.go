@@ -283,7 +283,8 @@ func TestFailedIncludeMakesZoneReadOnly(t *testing.T) {
 	write(t, dir, "inc/a", "6 PTR six.example.net.\n$INCLUDE inc/b\n")
 	write(t, dir, "inc/b", "7 PTR seven.example.net.\n$INCLUDE inc/a\n")
 	write(t, dir, "db.192.0.2", zone2+"$INCLUDE missing\n")
-	s, err := Load([]Spec{{Path: dir}}, Options{})
+	// BIND reads "inc/b" from named's directory: here the zones directory
+	s, err := Load([]Spec{{Path: dir}}, Options{IncludeBase: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

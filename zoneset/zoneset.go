@@ -96,10 +96,21 @@ func (z *Zone) Ref(i int) (netip.Addr, int32) { return z.refs[i].addr, z.refs[i]
 
 // FileOf returns the path on disk of the file that holds r.
 func (z *Zone) FileOf(r *zonefile.Record) string {
-	if r.File == 0 {
+	return z.FilePath(int(r.File))
+}
+
+// FilePath is where z.Files[i] is on disk: the zone's path for its main
+// file; an included file's path is relative to Root, or absolute when it
+// lies outside Root (an absolute $INCLUDE into include_base).
+func (z *Zone) FilePath(i int) string {
+	if i == 0 {
 		return z.Path
 	}
-	return filepath.Join(z.Root, filepath.FromSlash(z.Files[r.File].Path))
+	p := filepath.FromSlash(z.Files[i].Path)
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(z.Root, p)
 }
 
 // Count is the number of PTR records in the zone that name an address.
