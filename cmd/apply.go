@@ -5,85 +5,89 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
+	"github.com/rdnsctl/rdnsctl/apply"
 	"github.com/rdnsctl/rdnsctl/journal"
 	"github.com/rdnsctl/rdnsctl/plan"
-	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
-// beginWrite takes the zones lock when the verb will write, before the zones
-// are read, so that two writers never interleave their read-modify-write.
-// The returned function releases it.
+// The verbs reach the apply engine through three calls: beginWrite (or
+// loadForChange) takes the zone set's lock before the zones are read,
+// runPlan plans and previews or commits, and the returned function
+// releases the lock. Everything between flags and engine is here.
+
+// backend is the zone-file backend of the configured zones.
+func (a *App) backend() (*plan.Backend, error) {
+	if len(a.cfg.Zones) == 0 {
+		return nil, usageErrorf("no zones: pass --zones DIR|FILE or set zones: in the config")
+	}
+	specs := make([]zoneset.Spec, len(a.cfg.Zones))
+	for i, z := range a.cfg.Zones {
+		specs[i] = zoneset.Spec{Path: z.Path, Origin: z.Origin}
+	}
+	b, err := plan.NewBackend(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict}, a.planTemplate(), a.Now)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	return b, nil
+}
+
+// engine is the apply engine over the zone files.
+func (a *App) engine(f *changeFlags) (*apply.Engine, error) {
+	b, err := a.backend()
+	if err != nil {
+		return nil, err
+	}
+	e := &apply.Engine{Backend: b, Journal: a.journalPathFor(b), Note: func(s string) { a.warn(s) }}
+	if f != nil {
+		e.LockTimeout = f.lockTimeout
+	}
+	return e, nil
+}
+
+// beginWrite takes the zone set's lock when the verb will write, before
+// the zones are read, so that two writers never interleave their
+// read-modify-write, and finishes a write a killed writer left behind.
+// The returned function releases the lock.
 func (a *App) beginWrite(f *changeFlags) (func(), error) {
 	if !f.write {
 		return func() {}, nil
 	}
-	l, err := journal.Acquire(filepath.Join(a.firstZoneDir(), ".rdnsctl.lock"), f.lockTimeout)
+	e, err := a.engine(f)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.recoverWrite(); err != nil {
-		_ = l.Release()
-		return nil, err
-	}
-	return func() { _ = l.Release() }, nil
-}
-
-// pendingJournal holds the journal lines of a write in progress, in the
-// zones directory beside the write's manifest.
-const pendingJournal = ".rdnsctl-pending.jsonl"
-
-// recoverWrite finishes a write that a killed writer left behind (call it
-// holding the lock): its renames are completed and its pending journal
-// lines appended, so that no change goes unrecorded. A pending journal
-// without a manifest belongs to a write that never renamed anything, and
-// is dropped.
-func (a *App) recoverWrite() error {
-	dir := a.firstZoneDir()
-	done, pending, err := zonefile.Recover(dir)
-	for _, f := range done {
-		a.warn("finished the interrupted write of " + f)
-	}
+	tx, err := e.Begin(a.context())
 	if err != nil {
-		return err
+		return nil, a.engineError(err)
 	}
-	pj := filepath.Join(dir, pendingJournal)
-	if pending {
-		if err := a.appendPending(pj); err != nil {
-			return fmt.Errorf("recording an interrupted write: %w", err)
+	a.tx = tx
+	return func() {
+		_ = tx.Close()
+		if a.tx == tx {
+			a.tx = nil
 		}
-		a.warn("recorded the interrupted write's changes in " + a.journalPath())
-		return zonefile.FinishWrite(dir)
-	}
-	if err := os.Remove(pj); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return nil
+	}, nil
 }
 
-// appendPending appends the pending journal lines to the journal and
-// removes them.
-func (a *App) appendPending(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil // already recorded
+// engineError words the engine's typed errors with the flags that change
+// them.
+func (a *App) engineError(err error) error {
+	var le *apply.LockedError
+	var ge *apply.GuardError
+	switch {
+	case errors.Is(err, apply.ErrInterrupted):
+		return fmt.Errorf("%w: %v", errInterrupted, err)
+	case errors.As(err, &le):
+		return &usageError{fmt.Errorf("%w (--lock-timeout)", err)}
+	case errors.As(err, &ge):
+		return &usageError{fmt.Errorf("%w\n(nothing written: give --force to go ahead, or raise --max-change)", err)}
+	case errors.As(err, new(*apply.ConflictError)), errors.As(err, new(*apply.NotFoundError)):
+		return &usageError{err}
 	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	j, err := journal.Open(a.journalPath())
-	if err != nil {
-		return err
-	}
-	defer j.Close()
-	if err := j.AppendFrom(f); err != nil {
-		return err
-	}
-	return os.Remove(path)
+	return err
 }
 
 // loadForChange takes the zones lock when the verb will write and loads the
@@ -103,67 +107,45 @@ func (a *App) loadForChange(f *changeFlags) (*zoneset.Set, func(), error) {
 }
 
 // journalPath is the change journal: the config's, else rdns-changes.jsonl
-// beside the zones.
+// in the zone set's state directory (the first of its roots in sorted
+// order, so that the order of --zones does not matter).
 func (a *App) journalPath() string {
+	b, err := a.backend()
+	if err != nil {
+		return a.journalPathFor(nil)
+	}
+	return a.journalPathFor(b)
+}
+
+func (a *App) journalPathFor(b *plan.Backend) string {
 	if a.cfg.Journal != "" {
 		return a.cfg.Journal
 	}
-	return filepath.Join(a.firstZoneDir(), "rdns-changes.jsonl")
+	if b == nil {
+		return filepath.Join(a.firstZoneDir(), "rdns-changes.jsonl")
+	}
+	return filepath.Join(b.StateDir(), "rdns-changes.jsonl")
 }
 
-// applyPlan writes the plan's files and records its changes in the journal.
-// The journal lines are written first to a pending file beside the write's
-// manifest; once the zones are renamed they are appended to the journal. A
-// writer killed anywhere in between leaves both, and the next writer
-// finishes the renames and the journal (recoverWrite).
-func (a *App) applyPlan(s *zoneset.Set, p *plan.Plan, f *changeFlags) error {
-	j, err := journal.Open(a.journalPath())
-	if err != nil {
-		return fmt.Errorf("%w (nothing written)", err)
+// commit writes the plan under the lock taken by beginWrite and records
+// its changes in the journal.
+func (a *App) commit(p *apply.Plan, f *changeFlags) (apply.Result, error) {
+	if a.tx == nil {
+		return apply.Result{}, errors.New("internal error: a write without the zones lock")
 	}
-	j.Close()
-	now := a.Now().UTC()
-	op := journal.Operator(f.operator)
-	cmdline := strings.Join(a.Args, " ")
-	changes := p.Changes.Changes
-	var e journal.Entry
-	entry := func(i int) *journal.Entry {
-		c := &changes[i]
-		ip := ""
-		if c.Addr.IsValid() {
-			ip = c.Addr.String()
-		}
-		e = journal.Entry{Time: now, Operator: op, Command: cmdline, Ticket: firstNonEmpty(c.Ticket, f.ticket), Customer: c.Customer,
-			Action: string(c.Action), Zone: c.Zone, File: c.File, Name: c.Name, IP: ip, Type: c.Type,
-			Old: c.Old, New: c.New, Reason: c.Reason}
-		return &e
+	rec := apply.Record{Operator: journal.Operator(f.operator), Command: strings.Join(a.Args, " "), Ticket: f.ticket, Now: a.Now()}
+	res, err := a.tx.Commit(a.context(), p, rec)
+	if res.Committed > 0 {
+		a.committed = true
 	}
-	dir := a.firstZoneDir()
-	pj := filepath.Join(dir, pendingJournal)
-	pending, err := journal.Create(pj)
-	if err != nil {
-		return fmt.Errorf("%w (nothing written)", err)
-	}
-	err = pending.AppendFunc(len(changes), entry)
-	if cerr := pending.Close(); err == nil {
-		err = cerr
+	if res.InterruptedAfterCommit {
+		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: interrupted after the commit point: the write and its journal were finished\n")
 	}
 	if err != nil {
-		os.Remove(pj)
-		return fmt.Errorf("%w (nothing written)", err)
+		return res, a.engineError(err)
 	}
-	if err := p.Write(dir); err != nil {
-		os.Remove(pj)
-		return err
-	}
-	if err := a.appendPending(pj); err != nil {
-		var zones []string
-		for _, fl := range p.Files {
-			zones = append(zones, fl.Zone+" ("+fl.Path+")")
-		}
-		slices.Sort(zones)
-		return fmt.Errorf("the zones were written but the change journal was not: %w\nzones already changed (their changes wait in %s; the next write records them):\n  %s",
-			err, pj, strings.Join(slices.Compact(zones), "\n  "))
-	}
-	return zonefile.FinishWrite(dir)
+	return res, nil
 }
+
+// openDiffFile creates --diff FILE.
+func openDiffFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }

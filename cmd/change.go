@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rdnsctl/rdnsctl/apply"
 	"github.com/rdnsctl/rdnsctl/plan"
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/report"
@@ -81,34 +83,33 @@ func (a *App) runPlan(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *chang
 
 // runPlanWith is runPlan with extra new files written alongside.
 func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *changeFlags, extra []plan.File, retire []string) error {
-	cs.Sort()
-	if !f.force && f.maxChange > 0 {
-		if err := plan.Guard(s, cs, f.maxChange/100, 10); err != nil {
-			return &usageError{err}
-		}
-	}
-	p, err := plan.Build(s, cs, plan.Options{Now: a.Now(), Template: a.planTemplate(), Extra: extra}, retire...)
+	e, err := a.engine(f)
 	if err != nil {
 		return err
 	}
-	sum := changeSummary{Summary: cs.Summarize(), Files: len(p.Files)}
+	req := apply.Request{Changes: cs, Retire: retire}
+	for _, x := range extra {
+		req.Extra = append(req.Extra, apply.ExtraFile{Zone: x.Zone, Path: x.Path, Data: x.New})
+	}
+	opt := apply.Options{MinPTRs: 10, Force: f.force}
+	if f.maxChange > 0 {
+		opt.MaxShare = f.maxChange / 100
+	}
+	p, err := e.Plan(a.context(), s, req, opt)
+	if err != nil {
+		return a.engineError(err)
+	}
+	cs = p.Changes
+	targets := p.Write.Targets()
+	sum := changeSummary{Summary: cs.Summarize(), Files: len(targets)}
 	sum.Unchanged = unchanged
 	if f.diffFile != "" || f.showDiff {
 		var buf bytes.Buffer
-		for _, fl := range p.Files {
-			old, name := "a/"+fl.Path, "b/"+fl.Path
-			if fl.Created {
-				old = "/dev/null"
-			}
-			if fl.Retired {
-				name = "b/" + fl.Path + ".retired"
-			}
-			if err := report.UnifiedDiff(&buf, old, name, fl.Old, fl.New); err != nil {
-				return err
-			}
+		if err := p.Write.Diff(&buf); err != nil {
+			return err
 		}
 		if f.diffFile != "" {
-			if err := os.WriteFile(f.diffFile, buf.Bytes(), 0o644); err != nil {
+			if err := openDiffFile(f.diffFile, buf.Bytes()); err != nil {
 				return err
 			}
 		}
@@ -130,15 +131,29 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 		}
 		a.warn(werr)
 	}
+	// the guard refuses the write, never the preview: the plan is shown
+	// with the reason the write would be refused
+	var refused error
 	if f.write && !p.Empty() {
-		if err := a.applyPlan(s, p, f); err != nil {
-			return err
+		if p.Refusal != nil {
+			refused = a.engineError(p.Refusal)
+		} else {
+			if _, err := a.commit(p, f); err != nil {
+				return err
+			}
+			sum.Written = true
 		}
-		sum.Written = true
 	}
 	if err := a.renderChanges(cs, sum, f.showDiff); err != nil {
 		return err
 	}
+	if refused != nil {
+		return refused
+	}
+	if p.Refusal != nil && !p.Empty() {
+		a.warn(fmt.Sprintf("--write would be refused: %v\n(give --force to go ahead, or raise --max-change)", p.Refusal))
+	}
+	files := len(targets)
 	prefix := ""
 	if f.describe != "" {
 		prefix = f.describe + "; "
@@ -147,10 +162,10 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 	case p.Empty():
 		a.info("%sno changes: the zones already match", prefix)
 	case sum.Written:
-		a.info("%swrote %d file(s) in %d zone(s): %d added, %d replaced, %d deleted", prefix, len(p.Files), sum.Zones, sum.Added, sum.Replaced, sum.Deleted)
+		a.info("%swrote %d file(s) in %d zone(s): %d added, %d replaced, %d deleted", prefix, files, sum.Zones, sum.Added, sum.Replaced, sum.Deleted)
 	default:
 		a.info("%splan: %d zone(s), %d file(s): %d added, %d replaced, %d deleted, %d unchanged. Nothing written; run again with --write to apply.",
-			prefix, sum.Zones, len(p.Files), sum.Added, sum.Replaced, sum.Deleted, sum.Unchanged)
+			prefix, sum.Zones, files, sum.Added, sum.Replaced, sum.Deleted, sum.Unchanged)
 	}
 	if f.expectNoChanges && !p.Empty() && !sum.Written {
 		return errFindings

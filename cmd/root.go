@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/rdnsctl/rdnsctl/apply"
 )
 
 // Version is set at build time with -ldflags "-X github.com/rdnsctl/rdnsctl/cmd.Version=…".
@@ -38,6 +40,21 @@ type App struct {
 	cpuProfile string
 	memProfile string
 	root       *cobra.Command
+
+	// ctx is this invocation's context (cancelled by SIGINT); tx is the
+	// write holding the zones lock; committed says a write passed its
+	// commit point, so an interrupt no longer means exit 130.
+	ctx       context.Context
+	tx        *apply.Txn
+	committed bool
+}
+
+// context is the invocation's context.
+func (a *App) context() context.Context {
+	if a.ctx == nil {
+		return context.Background()
+	}
+	return a.ctx
 }
 
 // Main runs rdnsctl with the process's arguments and returns the exit code.
@@ -57,6 +74,7 @@ func Main() int {
 // Run executes one command line and returns its exit code; errors are
 // printed on ErrOut.
 func (a *App) Run(ctx context.Context, args []string) int {
+	a.ctx = ctx
 	root := a.NewRootCmd()
 	root.SetArgs(args)
 	root.SetIn(a.IO.In)
@@ -64,7 +82,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	root.SetErr(a.IO.ErrOut)
 	defer a.stopProfiles()
 	err := root.ExecuteContext(ctx)
-	if err == nil && ctx.Err() != nil {
+	if err == nil && ctx.Err() != nil && !a.committed {
 		err = errInterrupted
 	}
 	code := exitCode(err)

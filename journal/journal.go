@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/user"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 )
@@ -46,11 +47,29 @@ type Journal struct {
 // zones, so that an unwritable journal stops the command before anything
 // changes.
 func Open(path string) (*Journal, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := openNoFollow(path, os.O_RDWR|os.O_APPEND|os.O_CREATE)
 	if err != nil {
 		return nil, fmt.Errorf("change journal: %w", err)
 	}
 	return &Journal{f: f, path: path}, nil
+}
+
+// openNoFollow opens path without following a symlink at its last element
+// (a planted link must not make rdnsctl append to or truncate another
+// file), and refuses anything but a regular file.
+func openNoFollow(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("%s: is a symbolic link; refusing to use it", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	return f, nil
 }
 
 // tornTail says whether the file ends in a line without its newline (a
@@ -60,13 +79,8 @@ func (j *Journal) tornTail() bool {
 	if err != nil || st.Size() == 0 {
 		return false
 	}
-	r, err := os.Open(j.path)
-	if err != nil {
-		return false
-	}
-	defer r.Close()
 	last := make([]byte, 1)
-	_, err = r.ReadAt(last, st.Size()-1)
+	_, err = j.f.ReadAt(last, st.Size()-1)
 	return err == nil && last[0] != '\n'
 }
 
@@ -124,53 +138,11 @@ func (j *Journal) AppendFunc(n int, entry func(i int) *Entry) error {
 // Create opens path for writing a batch of entries from scratch (the
 // pending batch of a write in progress), truncating it.
 func Create(path string) (*Journal, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		return nil, fmt.Errorf("change journal: %w", err)
 	}
 	return &Journal{f: f, path: path}, nil
-}
-
-// AppendFrom appends the JSON lines of r (a pending batch) and fsyncs,
-// ending a torn last line first as AppendFunc does.
-func (j *Journal) AppendFrom(r io.Reader) error {
-	if j.tornTail() {
-		if _, err := j.f.Write([]byte{'\n'}); err != nil {
-			return fmt.Errorf("change journal %s: %w", j.path, err)
-		}
-	}
-	buf := make([]byte, 1<<20)
-	for {
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			// write whole lines only; keep a partial tail for the next read
-			chunk := buf[:n]
-			if err == nil {
-				if k := bytes.LastIndexByte(chunk, '\n'); k >= 0 && k < n-1 {
-					rest := append([]byte(nil), chunk[k+1:]...)
-					chunk = chunk[:k+1]
-					if _, werr := j.f.Write(chunk); werr != nil {
-						return fmt.Errorf("change journal %s: %w", j.path, werr)
-					}
-					r = io.MultiReader(bytes.NewReader(rest), r)
-					continue
-				}
-			}
-			if _, werr := j.f.Write(chunk); werr != nil {
-				return fmt.Errorf("change journal %s: %w", j.path, werr)
-			}
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("change journal %s: %w", j.path, err)
-	}
-	return nil
 }
 
 // appendJSON appends the entry as one JSON line, the same fields and order
@@ -291,7 +263,7 @@ func Read(r io.Reader, f Filter) ([]Entry, int, error) {
 
 // ReadFile is Read on a file; a journal that does not exist yet is empty.
 func ReadFile(path string, f Filter) ([]Entry, int, error) {
-	fh, err := os.Open(path)
+	fh, err := openNoFollow(path, os.O_RDONLY)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, 0, nil
 	}

@@ -1,19 +1,28 @@
-// Package plan turns a change set into the new contents of zone files and
-// writes them: the one path from preview to --write that every changing verb
-// shares. Building a plan never touches the disk; Write applies it all or
-// nothing.
+// Package plan is the zone-file backend of the apply engine: it reads BIND
+// zone files into the zone set, turns a change set into the new contents
+// of the files (patched, not regenerated; each zone's serial bumped once),
+// and writes them all or nothing (temporary files, fsync, a rename manifest
+// as the commit point, rename; retiring a zone file is part of the
+// manifest). Building a plan never touches the disk.
 package plan
 
 import (
+	"bytes"
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/rdnsctl/rdnsctl/apply"
 	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/report"
 	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
@@ -44,30 +53,78 @@ type File struct {
 	Old     []byte // nil for a new file
 	New     []byte // nil when the file is retired
 	Created bool
-	// Retired files are renamed to Path+".retired" (nothing is lost; the
+	// Retired files are renamed to RetiredTo: Path+".retired", or the
+	// first free Path+".retired.N" (nothing is lost or overwritten; the
 	// loader skips them).
-	Retired bool
+	Retired   bool
+	RetiredTo string
 }
 
-// Plan is a change set with the files it makes.
+// Plan is a change set with the files it makes: the file backend's
+// prepared write.
 type Plan struct {
 	Changes rdns.ChangeSet
 	Files   []File
+	// where Write keeps its manifest, and the roots every file must lie in
+	dir   string
+	roots []string
 }
+
+var _ apply.Prepared = (*Plan)(nil)
 
 // Empty says whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Files) == 0 && p.Changes.Empty() }
+
+// Targets are the files the plan writes.
+func (p *Plan) Targets() []apply.Target {
+	out := make([]apply.Target, len(p.Files))
+	for i, f := range p.Files {
+		out[i] = apply.Target{Zone: f.Zone, Path: f.Path, Created: f.Created, Retired: f.Retired}
+	}
+	return out
+}
+
+// Diff writes the unified diff of every file the plan changes.
+func (p *Plan) Diff(w io.Writer) error {
+	for _, fl := range p.Files {
+		old, name := "a/"+fl.Path, "b/"+fl.Path
+		if fl.Created {
+			old = "/dev/null"
+		}
+		if fl.Retired {
+			name = "b/" + fl.RetiredTo
+		}
+		if err := report.UnifiedDiff(w, old, name, fl.Old, fl.New); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Apply writes the plan (Write) as the engine's prepared write.
+func (p *Plan) Apply(ctx context.Context) (apply.Applied, error) {
+	committed, err := p.Write(ctx)
+	return apply.Applied{All: committed}, err
+}
 
 // Build computes the new contents of every file the change set touches.
 // Changes of one zone are applied together, so each zone's serial is bumped
 // once. retire lists zones (origins) whose file is to be retired.
 func Build(s *zoneset.Set, cs rdns.ChangeSet, opt Options, retire ...string) (*Plan, error) {
+	return BuildContext(context.Background(), s, cs, opt, retire...)
+}
+
+// BuildContext is Build, stopping with ctx's error when ctx is done.
+func BuildContext(ctx context.Context, s *zoneset.Set, cs rdns.ChangeSet, opt Options, retire ...string) (*Plan, error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
 	p := &Plan{Changes: cs}
 	byZone, order := groupByZone(cs.Changes)
 	for _, origin := range order {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		changes := byZone[origin]
 		if slices.Contains(retire, origin) {
 			continue
@@ -91,8 +148,14 @@ func Build(s *zoneset.Set, cs rdns.ChangeSet, opt Options, retire ...string) (*P
 		}
 	}
 	for _, f := range opt.Extra {
-		if _, err := os.Stat(f.Path); err == nil {
-			return nil, fmt.Errorf("%s exists; refusing to overwrite it", f.Path)
+		old, err := os.ReadFile(f.Path)
+		switch {
+		case err == nil && bytes.Equal(old, f.New):
+			continue // written by an earlier run: nothing to do
+		case err == nil:
+			return nil, &apply.ConflictError{Path: f.Path, Reason: "exists with other contents; refusing to overwrite it"}
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, err
 		}
 		f.Created = true
 		p.Files = append(p.Files, f)
@@ -100,9 +163,9 @@ func Build(s *zoneset.Set, cs rdns.ChangeSet, opt Options, retire ...string) (*P
 	for _, origin := range retire {
 		z := s.Zone(origin)
 		if z == nil {
-			return nil, fmt.Errorf("zone %s to retire is not loaded", origin)
+			return nil, &apply.NotFoundError{Zone: origin, Reason: "to retire, is not loaded"}
 		}
-		p.Files = append(p.Files, File{Zone: origin, Path: z.Path, Old: z.Files[0].Data, Retired: true})
+		p.Files = append(p.Files, File{Zone: origin, Path: z.Path, Old: z.Files[0].Data, Retired: true, RetiredTo: zonefile.FreeRetiredName(z.Path)})
 	}
 	slices.SortFunc(p.Files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
 	return p, nil
@@ -148,8 +211,8 @@ func newZoneFile(s *zoneset.Set, origin string, changes []rdns.Change, opt Optio
 	if path == "" {
 		return File{}, fmt.Errorf("zone %s: no file named for the new zone", origin)
 	}
-	if _, err := os.Stat(path); err == nil {
-		return File{}, fmt.Errorf("zone %s: %s exists but was not loaded as that zone; refusing to overwrite it", origin, path)
+	if _, err := os.Lstat(path); err == nil {
+		return File{}, &apply.ConflictError{Path: path, Reason: fmt.Sprintf("exists but was not loaded as zone %s; refusing to overwrite it", origin)}
 	}
 	recs, ttl, err := ZoneHead(s, origin, opt.Template, opt.Now)
 	if err != nil {
@@ -264,17 +327,25 @@ func absDiff(a, b byte) byte {
 	return b - a
 }
 
-// Write applies the plan: every file through a temp file, fsync and rename,
-// all or nothing. New zone files are written before the files that point
-// into them. dir, when set, holds the write's manifest (the zones
-// directory), so that zonefile.Recover can finish a write cut short.
-func (p *Plan) Write(dir ...string) error {
-	var writes []zonefile.FileWrite
+// Write applies the plan: the extra files (outside the zones) first, each
+// atomically; then every zone file through a temp file, fsync and rename,
+// all or nothing, with a manifest of the renames and retires in the zones
+// directory as the commit point, so that Recover can finish a write cut
+// short. New zone files are written before the files that point into them.
+// ctx stops the write before the commit point only. committed says whether
+// the commit point was passed.
+func (p *Plan) Write(ctx context.Context) (committed bool, err error) {
+	var writes, extra []zonefile.FileWrite
+	var retires []zonefile.Retire
 	for _, f := range p.Files {
-		if f.Retired {
-			continue
+		switch {
+		case f.Retired:
+			retires = append(retires, zonefile.Retire{Path: f.Path, To: f.RetiredTo})
+		case f.Created && p.dir != "" && !p.inRoots(f.Path):
+			extra = append(extra, zonefile.FileWrite{Path: f.Path, Data: f.New})
+		default:
+			writes = append(writes, zonefile.FileWrite{Path: f.Path, Data: f.New})
 		}
-		writes = append(writes, zonefile.FileWrite{Path: f.Path, Data: f.New})
 	}
 	slices.SortStableFunc(writes, func(a, b zonefile.FileWrite) int {
 		ca, cb := p.created(a.Path), p.created(b.Path)
@@ -286,21 +357,42 @@ func (p *Plan) Write(dir ...string) error {
 		}
 		return 0
 	})
-	manifest := ""
-	if len(dir) > 0 {
-		manifest = dir[0]
-	}
-	if err := zonefile.WriteFilesLogged(writes, manifest); err != nil {
-		return err
-	}
-	for _, f := range p.Files {
-		if f.Retired {
-			if err := os.Rename(f.Path, f.Path+".retired"); err != nil {
-				return fmt.Errorf("retire %s: %w", f.Path, err)
+	if len(extra) > 0 {
+		// new files outside the zones: no manifest can name them (a
+		// manifest names only files inside the zones), so they go first,
+		// and are removed again if the zones are not committed
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		if err := zonefile.WriteFiles(extra); err != nil {
+			return false, err
+		}
+		defer func() {
+			if !committed {
+				for _, w := range extra {
+					os.Remove(w.Path)
+				}
 			}
+		}()
+	}
+	return zonefile.Commit(ctx, zonefile.Txn{Writes: writes, Retires: retires, Dir: p.dir, Roots: p.roots})
+}
+
+func (p *Plan) inRoots(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return false
+	}
+	for _, r := range p.roots {
+		if dir == r || strings.HasPrefix(dir, r+string(filepath.Separator)) {
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
 func (p *Plan) created(path string) bool {
@@ -310,59 +402,4 @@ func (p *Plan) created(path string) bool {
 		}
 	}
 	return false
-}
-
-// Guard refuses a plan that deletes or replaces more than maxShare of the
-// PTRs of any zone holding minPTRs or more (one upgrade of another tool once
-// deleted every IPv6 PTR of its users).
-func Guard(s *zoneset.Set, cs rdns.ChangeSet, maxShare float64, minPTRs int) error {
-	// a PTR moved to another zone (deleted here, the same name added there
-	// for the same address) is not lost
-	type key struct {
-		a    netip.Addr
-		name string
-	}
-	removed := map[key]bool{}
-	for i := range cs.Changes {
-		c := &cs.Changes[i]
-		if c.Type == "PTR" && (c.Action == rdns.Delete || c.Action == rdns.Replace) {
-			removed[key{c.Addr, c.Old}] = true
-		}
-	}
-	if len(removed) == 0 {
-		return nil
-	}
-	for i := range cs.Changes {
-		c := &cs.Changes[i]
-		if c.Type == "PTR" && c.Action == rdns.Add && removed[key{c.Addr, c.New}] {
-			delete(removed, key{c.Addr, c.New})
-		}
-	}
-	hits := map[string]int{}
-	for i := range cs.Changes {
-		c := &cs.Changes[i]
-		if c.Type == "PTR" && (c.Action == rdns.Delete || c.Action == rdns.Replace) && removed[key{c.Addr, c.Old}] {
-			hits[c.Zone]++
-		}
-	}
-	var bad []string
-	for origin, n := range hits {
-		z := s.Zone(origin)
-		if z == nil {
-			continue
-		}
-		total := z.Count()
-		if total < minPTRs {
-			continue
-		}
-		if share := float64(n) / float64(total); share > maxShare {
-			bad = append(bad, fmt.Sprintf("%s: %d of %d PTRs (%.0f%%)", origin, n, total, 100*share))
-		}
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	slices.Sort(bad)
-	return fmt.Errorf("the plan deletes or replaces more than %.0f%% of the PTRs of %d zone(s) (give --force to go ahead, or raise --max-change):\n  %s",
-		100*maxShare, len(bad), strings.Join(bad, "\n  "))
 }

@@ -1,12 +1,19 @@
 package zonefile
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
 // FileWrite is one file to write.
@@ -15,44 +22,113 @@ type FileWrite struct {
 	Data []byte
 }
 
+// Retire is a file to set aside: renamed to To, which must not exist (it
+// is never overwritten).
+type Retire struct {
+	Path string
+	To   string
+}
+
 // WriteFiles writes every file or none: each goes to a temporary file in its
 // own directory, is synced, given the mode (and, where allowed, the owner)
 // of the file it replaces, and renamed over it; then each directory is
 // synced. When any temporary file cannot be written, every temporary file is
 // removed and no file is changed. The files being replaced are hard-linked
 // aside first, so that a failed rename puts back the ones already renamed.
-// Replacing an existing file with empty data is refused.
-func WriteFiles(writes []FileWrite) error { return WriteFilesLogged(writes, "") }
+// Replacing an existing file with empty data is refused, and so is writing
+// through a symbolic link.
+func WriteFiles(writes []FileWrite) error {
+	_, err := Commit(context.Background(), Txn{Writes: writes})
+	return err
+}
 
-// ManifestName is the file, in the directory given to WriteFilesLogged,
-// that lists the renames of a write in progress; Recover reads it.
+// ManifestName is the file, in a Txn's Dir, that lists the renames and
+// retires of a write in progress; Recover reads it.
 const ManifestName = ".rdnsctl-pending"
 
-// WriteFilesLogged is WriteFiles with a manifest: once every temporary file
-// is written and synced, the list of renames is written (and synced) to
-// dir/ManifestName before the first rename. It is left in place after the
-// last rename: the caller records the write (the change journal) and then
-// calls FinishWrite. A process killed before that leaves the manifest, and
-// Recover finishes the renames, so that several zones are written all or
-// nothing even across a crash. With dir "" no manifest is written.
-func WriteFilesLogged(writes []FileWrite, dir string) error {
+// Txn is one all-or-nothing write of zone files.
+type Txn struct {
+	Writes  []FileWrite
+	Retires []Retire
+	// Dir, when set, holds the manifest: once every temporary file is
+	// written and synced, the renames and retires are recorded (JSON,
+	// synced, renamed into place: the commit point) in Dir/ManifestName
+	// before the first rename. The manifest is left after the last rename:
+	// the caller records the write (the change journal) and then calls
+	// FinishWrite. A process killed after the commit point leaves it, and
+	// Recover finishes the write.
+	Dir string
+	// Roots are the directories every file of a manifest must lie in
+	// (symlinks resolved); without Roots, Dir is the only one.
+	Roots []string
+}
+
+// manifest is the JSON form of a write in progress. Paths are absolute.
+type manifest struct {
+	Version int              `json:"version"`
+	Renames []manifestRename `json:"renames"`
+	Retires []Retire         `json:"retires"`
+}
+
+type manifestRename struct {
+	Tmp  string `json:"tmp"`
+	Path string `json:"path"`
+}
+
+const manifestVersion = 1
+
+// Commit writes the transaction. ctx is checked before each temporary
+// file and last just before the commit point; once the manifest is in
+// place the write is finished whatever ctx says. committed reports whether
+// the commit point was passed: then the files are the new ones (or, if err
+// is also set, a later step failed and Recover finishes the write).
+func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 	type job struct {
 		FileWrite
 		tmp, backup string
 		existed     bool
 	}
-	jobs := make([]*job, 0, len(writes))
+	var roots []string
+	if t.Dir != "" {
+		if roots, err = realRoots(t.Dir, t.Roots); err != nil {
+			return false, err
+		}
+	}
+	jobs := make([]*job, 0, len(t.Writes))
 	seen := map[string]bool{}
-	for _, w := range writes {
+	for _, w := range t.Writes {
 		abs, err := filepath.Abs(w.Path)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if seen[abs] {
-			return fmt.Errorf("%s: written twice in one change", w.Path)
+			return false, fmt.Errorf("%s: written twice in one change", w.Path)
 		}
 		seen[abs] = true
-		jobs = append(jobs, &job{FileWrite: w})
+		if roots != nil {
+			if err := inRoots(abs, roots); err != nil {
+				return false, err
+			}
+		}
+		jobs = append(jobs, &job{FileWrite: FileWrite{Path: abs, Data: w.Data}})
+	}
+	retires := make([]Retire, 0, len(t.Retires))
+	for _, r := range t.Retires {
+		p, err1 := filepath.Abs(r.Path)
+		to, err2 := filepath.Abs(r.To)
+		if err := errors.Join(err1, err2); err != nil {
+			return false, err
+		}
+		if err := checkRetire(Retire{p, to}, roots); err != nil {
+			return false, err
+		}
+		if _, err := os.Lstat(to); err == nil {
+			return false, fmt.Errorf("retire %s: %s exists; refusing to overwrite it", p, to)
+		}
+		if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() {
+			return false, fmt.Errorf("retire %s: not a regular file", p)
+		}
+		retires = append(retires, Retire{p, to})
 	}
 	cleanup := func() {
 		for _, j := range jobs {
@@ -66,32 +142,37 @@ func WriteFilesLogged(writes []FileWrite, dir string) error {
 	}
 	// Write every temporary file first.
 	for _, j := range jobs {
+		if err := ctx.Err(); err != nil {
+			cleanup()
+			return false, err
+		}
 		mode := fs.FileMode(0o644)
-		st, err := os.Stat(j.Path)
+		st, err := os.Lstat(j.Path)
 		switch {
 		case err == nil:
+			if st.Mode()&fs.ModeSymlink != 0 {
+				cleanup()
+				return false, fmt.Errorf("%s: is a symbolic link; rdnsctl does not write through links (edit the target's zone directly)", j.Path)
+			}
 			if !st.Mode().IsRegular() {
 				cleanup()
-				return fmt.Errorf("%s: not a regular file", j.Path)
+				return false, fmt.Errorf("%s: not a regular file", j.Path)
 			}
 			if len(j.Data) == 0 {
 				cleanup()
-				return fmt.Errorf("%s: refusing to replace an existing file with nothing", j.Path)
+				return false, fmt.Errorf("%s: refusing to replace an existing file with nothing", j.Path)
 			}
 			mode = st.Mode().Perm()
 			j.existed = true
 		case !errors.Is(err, fs.ErrNotExist):
 			cleanup()
-			return err
+			return false, err
 		}
 		dir, base := filepath.Split(j.Path)
-		if dir == "" {
-			dir = "."
-		}
 		f, err := os.CreateTemp(dir, "."+base+".rdnsctl-*")
 		if err != nil {
 			cleanup()
-			return err
+			return false, err
 		}
 		j.tmp = f.Name()
 		_, werr := f.Write(j.Data)
@@ -109,7 +190,7 @@ func WriteFilesLogged(writes []FileWrite, dir string) error {
 		}
 		if werr != nil {
 			cleanup()
-			return fmt.Errorf("%s: %w", j.Path, werr)
+			return false, fmt.Errorf("%s: %w", j.Path, werr)
 		}
 		if j.existed {
 			j.backup = j.tmp + ".old"
@@ -118,21 +199,28 @@ func WriteFilesLogged(writes []FileWrite, dir string) error {
 			}
 		}
 	}
-	manifest := ""
-	if dir != "" {
-		var b strings.Builder
+	if err := ctx.Err(); err != nil {
+		cleanup()
+		return false, err
+	}
+	manifestPath := ""
+	if t.Dir != "" {
+		m := manifest{Version: manifestVersion, Renames: []manifestRename{}, Retires: retires}
 		for _, j := range jobs {
-			tmp, _ := filepath.Abs(j.tmp)
-			path, _ := filepath.Abs(j.Path)
-			fmt.Fprintf(&b, "%s\t%s\n", tmp, path)
+			m.Renames = append(m.Renames, manifestRename{Tmp: j.tmp, Path: j.Path})
 		}
-		manifest = filepath.Join(dir, ManifestName)
-		if err := writeSynced(manifest, []byte(b.String())); err != nil {
+		data, err := json.Marshal(m)
+		if err != nil {
 			cleanup()
-			return fmt.Errorf("write manifest: %w", err)
+			return false, err
+		}
+		manifestPath = filepath.Join(t.Dir, ManifestName)
+		if err := writeAtomic(manifestPath, data); err != nil {
+			cleanup()
+			return false, fmt.Errorf("write manifest: %w", err)
 		}
 	}
-	// Then rename them all.
+	// The commit point. Then rename them all.
 	for i, j := range jobs {
 		if err := os.Rename(j.tmp, j.Path); err != nil {
 			for _, d := range jobs[:i] {
@@ -143,10 +231,10 @@ func WriteFilesLogged(writes []FileWrite, dir string) error {
 				}
 			}
 			cleanup()
-			if manifest != "" {
-				os.Remove(manifest)
+			if manifestPath != "" {
+				os.Remove(manifestPath)
 			}
-			return fmt.Errorf("%s: %w (the %d file(s) renamed before it were put back: nothing changed)", j.Path, err, i)
+			return false, fmt.Errorf("%s: %w (the %d file(s) renamed before it were put back: nothing changed)", j.Path, err, i)
 		}
 		j.tmp = ""
 	}
@@ -159,12 +247,40 @@ func WriteFilesLogged(writes []FileWrite, dir string) error {
 	for _, j := range jobs {
 		dirs[filepath.Dir(j.Path)] = true
 	}
-	for d := range dirs {
+	for _, r := range retires {
+		if err := renameNoReplace(r.Path, r.To); err != nil {
+			return true, fmt.Errorf("retire %s: %w (the next write finishes it)", r.Path, err)
+		}
+		dirs[filepath.Dir(r.Path)] = true
+	}
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
 		if err := syncDir(d); err != nil {
-			return fmt.Errorf("%s: %w", d, err)
+			return true, fmt.Errorf("%s: %w", d, err)
 		}
 	}
-	return nil
+	return true, nil
+}
+
+// FreeRetiredName is the name a retired file gets: path.retired, or
+// path.retired.N for the first N from 2 that is free (an earlier retired
+// file is never overwritten).
+func FreeRetiredName(path string) string {
+	to := path + ".retired"
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(to); errors.Is(err, fs.ErrNotExist) {
+			return to
+		}
+		to = path + ".retired." + strconv.Itoa(n)
+	}
+}
+
+// linkRename renames without overwriting where renameat2 is missing: a hard
+// link (which fails when new exists), then removing old.
+func linkRename(old, new string) error {
+	if err := os.Link(old, new); err != nil {
+		return err
+	}
+	return os.Remove(old)
 }
 
 // FinishWrite removes the manifest of a write that is complete and recorded.
@@ -175,8 +291,13 @@ func FinishWrite(dir string) error {
 	return syncDir(dir)
 }
 
-func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+// writeAtomic writes data to path through a temporary file, synced and
+// renamed, so that path is never seen torn (a full disk leaves no half
+// manifest behind). Neither name may be a symlink.
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o644)
 	if err != nil {
 		return err
 	}
@@ -188,53 +309,231 @@ func writeSynced(path string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
+		if st, lerr := os.Lstat(path); lerr == nil && !st.Mode().IsRegular() {
+			err = fmt.Errorf("%s: not a regular file", path)
+		}
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err == nil {
 		err = syncDir(filepath.Dir(path))
+	}
+	if err != nil {
+		os.Remove(tmp)
 	}
 	return err
 }
 
-// Recover finishes or undoes a write that a killed process left behind in
-// dir (call it holding the zones lock): with a manifest, every temporary
-// file still there is renamed over its target (all were complete before the
-// first rename); then every leftover temporary file and backup of ours in
-// dir is removed. It returns the files it completed and whether there was a
-// manifest, which it leaves for the caller to finish recording the write
-// and remove with FinishWrite.
-func Recover(dir string) (done []string, pending bool, err error) {
-	manifest := filepath.Join(dir, ManifestName)
-	data, err := os.ReadFile(manifest)
-	switch {
-	case err == nil:
-		pending = true
-		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-			tmp, path, ok := strings.Cut(line, "\t")
-			if !ok {
-				continue
+// Recovery is what Recover found and did.
+type Recovery struct {
+	// Pending: a manifest was there, so the interrupted write had passed
+	// its commit point (its changes are live now and must be recorded).
+	Pending bool
+	Renamed []string // files whose rename Recover finished
+	Retired []string // files whose retire Recover finished
+}
+
+// Recover finishes a write that a killed process left behind in dir (call
+// it holding the zones lock). With a manifest, every path in it is checked
+// first to lie inside roots (symlinks resolved; without roots, dir), and
+// the manifest is refused whole, nothing renamed, when one does not; then
+// every temporary file still there is renamed over its target (all were
+// complete before the commit point) and every retire not done yet is done.
+// Then the leftover temporary files and backups of ours are removed. The
+// manifest stays for the caller to finish recording the write and remove
+// with FinishWrite.
+func Recover(dir string, roots ...string) (Recovery, error) {
+	var rec Recovery
+	rroots, err := realRoots(dir, roots)
+	if err != nil {
+		return rec, err
+	}
+	manifestPath := filepath.Join(dir, ManifestName)
+	os.Remove(manifestPath + ".tmp") // a manifest never renamed into place: not committed
+	dirs := slices.Clone(rroots)
+	m, ok, err := readManifest(manifestPath)
+	if err != nil {
+		return rec, err
+	}
+	if ok {
+		rec.Pending = true
+		for _, r := range m.Renames {
+			if err := checkRename(r, rroots); err != nil {
+				return rec, fmt.Errorf("%s: %w; refusing the whole manifest (nothing renamed): inspect and remove it", manifestPath, err)
 			}
-			if _, err := os.Stat(tmp); err != nil {
+		}
+		for _, r := range m.Retires {
+			if err := checkRetire(r, rroots); err != nil {
+				return rec, fmt.Errorf("%s: %w; refusing the whole manifest (nothing renamed): inspect and remove it", manifestPath, err)
+			}
+		}
+		for _, r := range m.Renames {
+			st, err := os.Lstat(r.Tmp)
+			if err != nil {
 				continue // already renamed
 			}
-			if err := os.Rename(tmp, path); err != nil {
-				return done, pending, fmt.Errorf("recover %s: %w", path, err)
+			if !st.Mode().IsRegular() {
+				return rec, fmt.Errorf("recover %s: %s is not a regular file", r.Path, r.Tmp)
 			}
-			done = append(done, path)
-			if err := syncDir(filepath.Dir(path)); err != nil {
-				return done, pending, err
+			if err := os.Rename(r.Tmp, r.Path); err != nil {
+				return rec, fmt.Errorf("recover %s: %w", r.Path, err)
+			}
+			rec.Renamed = append(rec.Renamed, r.Path)
+			if err := syncDir(filepath.Dir(r.Path)); err != nil {
+				return rec, err
+			}
+			dirs = append(dirs, filepath.Dir(r.Path))
+		}
+		for _, r := range m.Retires {
+			done, err := finishRetire(r)
+			if err != nil {
+				return rec, err
+			}
+			if done {
+				rec.Retired = append(rec.Retired, r.Path)
 			}
 		}
-	case !errors.Is(err, fs.ErrNotExist):
-		return nil, false, err
 	}
-	entries, err := os.ReadDir(dir)
+	slices.Sort(dirs)
+	for _, d := range slices.Compact(dirs) {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			return rec, err
+		}
+		for _, e := range entries {
+			if n := e.Name(); strings.HasPrefix(n, ".") && strings.Index(n, ".rdnsctl-") > 0 && e.Type().IsRegular() {
+				os.Remove(filepath.Join(d, n))
+			}
+		}
+	}
+	return rec, nil
+}
+
+// finishRetire completes a retire: done when Path is gone and To holds it.
+// A To that exists and is another file is never overwritten.
+func finishRetire(r Retire) (bool, error) {
+	pst, err := os.Lstat(r.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil // already retired
+	}
 	if err != nil {
-		return done, pending, err
+		return false, err
 	}
-	for _, e := range entries {
-		if n := e.Name(); strings.HasPrefix(n, ".") && strings.Index(n, ".rdnsctl-") > 0 && e.Type().IsRegular() {
-			os.Remove(filepath.Join(dir, n))
+	if tst, err := os.Lstat(r.To); err == nil {
+		if os.SameFile(pst, tst) { // linked, not yet removed
+			if err := os.Remove(r.Path); err != nil {
+				return false, err
+			}
+			return true, syncDir(filepath.Dir(r.Path))
+		}
+		return false, fmt.Errorf("recover: retire %s: %s exists and is another file; refusing to overwrite it", r.Path, r.To)
+	}
+	if err := renameNoReplace(r.Path, r.To); err != nil {
+		return false, fmt.Errorf("recover: retire %s: %w", r.Path, err)
+	}
+	return true, syncDir(filepath.Dir(r.Path))
+}
+
+func readManifest(path string) (manifest, bool, error) {
+	var m manifest
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, false, nil
+	}
+	if errors.Is(err, syscall.ELOOP) {
+		return m, false, fmt.Errorf("%s: is a symbolic link; refusing it (inspect and remove it)", path)
+	}
+	if err != nil {
+		return m, false, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return m, false, fmt.Errorf("%s: not a regular file; refusing it (inspect and remove it)", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 64<<20))
+	if err != nil {
+		return m, false, err
+	}
+	if len(data) > 0 && data[0] == '/' {
+		// the tab-separated manifest of an older rdnsctl (absolute paths,
+		// one rename a line); its paths are checked like any other's
+		m.Version = manifestVersion
+		for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+			tmp, target, ok := strings.Cut(line, "\t")
+			if !ok {
+				return m, false, fmt.Errorf("%s: not a manifest rdnsctl wrote; refusing it (inspect and remove it)", path)
+			}
+			m.Renames = append(m.Renames, manifestRename{Tmp: tmp, Path: target})
+		}
+		return m, true, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil || m.Version != manifestVersion {
+		return m, false, fmt.Errorf("%s: not a manifest this rdnsctl wrote (version %d, %v); refusing it (inspect and remove it)", path, m.Version, err)
+	}
+	return m, true, nil
+}
+
+// realRoots resolves the roots (dir when none) to real, absolute paths.
+func realRoots(dir string, roots []string) ([]string, error) {
+	if len(roots) == 0 {
+		roots = []string{dir}
+	}
+	out := make([]string, 0, len(roots))
+	for _, r := range roots {
+		real, err := filepath.EvalSymlinks(r)
+		if err != nil {
+			return nil, fmt.Errorf("zones root %s: %w", r, err)
+		}
+		abs, err := filepath.Abs(real)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, abs)
+	}
+	return out, nil
+}
+
+// inRoots checks that path's directory, symlinks resolved, lies inside
+// one of the (real) roots, and that path is clean and absolute.
+func inRoots(path string, roots []string) error {
+	if !filepath.IsAbs(path) || filepath.Clean(path) != path {
+		return fmt.Errorf("%q is not a clean absolute path", path)
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("%q: %w", path, err)
+	}
+	for _, r := range roots {
+		if dir == r || strings.HasPrefix(dir, r+string(filepath.Separator)) {
+			return nil
 		}
 	}
-	return done, pending, nil
+	return fmt.Errorf("%q lies outside the zones directories", path)
+}
+
+func checkRename(r manifestRename, roots []string) error {
+	if err := inRoots(r.Path, roots); err != nil {
+		return err
+	}
+	if filepath.Dir(r.Tmp) != filepath.Dir(r.Path) || !strings.HasPrefix(filepath.Base(r.Tmp), "."+filepath.Base(r.Path)+".rdnsctl-") {
+		return fmt.Errorf("%q is not a temporary file of %q", r.Tmp, r.Path)
+	}
+	return nil
+}
+
+func checkRetire(r Retire, roots []string) error {
+	if roots != nil {
+		if err := inRoots(r.Path, roots); err != nil {
+			return err
+		}
+	}
+	if filepath.Dir(r.To) != filepath.Dir(r.Path) || !strings.HasPrefix(filepath.Base(r.To), filepath.Base(r.Path)+".retired") {
+		return fmt.Errorf("%q is not a retired name of %q", r.To, r.Path)
+	}
+	return nil
 }
 
 func syncDir(dir string) error {
