@@ -25,7 +25,7 @@ var ErrLocked = errors.New("zones are locked by another writer")
 type LockedError struct {
 	Path   string        // the lock file
 	Holder string        // the pid recorded in it ("unknown" when none)
-	Waited time.Duration // how long this writer waited
+	Waited time.Duration // how long this writer waited (the timeout)
 }
 
 func (e *LockedError) Error() string {
@@ -50,11 +50,10 @@ func AcquireAll(ctx context.Context, paths []string, timeout time.Duration) (*Lo
 	paths = slices.Clone(paths)
 	slices.Sort(paths)
 	paths = slices.Compact(paths)
-	start := time.Now()
-	deadline := start.Add(timeout)
+	deadline := time.Now().Add(timeout)
 	l := &Lock{}
 	for _, path := range paths {
-		f, err := lockOne(ctx, path, start, deadline)
+		f, err := lockOne(ctx, path, timeout, deadline)
 		if err != nil {
 			_ = l.Release()
 			return nil, err
@@ -64,7 +63,7 @@ func AcquireAll(ctx context.Context, paths []string, timeout time.Duration) (*Lo
 	return l, nil
 }
 
-func lockOne(ctx context.Context, path string, start, deadline time.Time) (*os.File, error) {
+func lockOne(ctx context.Context, path string, timeout time.Duration, deadline time.Time) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
@@ -90,7 +89,7 @@ func lockOne(ctx context.Context, path string, start, deadline time.Time) (*os.F
 		if left <= 0 {
 			holder := readHolder(f)
 			f.Close()
-			return nil, &LockedError{Path: path, Holder: holder, Waited: time.Since(start).Round(time.Millisecond)}
+			return nil, &LockedError{Path: path, Holder: holder, Waited: timeout}
 		}
 		t := time.NewTimer(min(wait, left))
 		select {
