@@ -34,6 +34,7 @@ const (
 	CodeMultipleSOA  = "multiple-soa"
 	CodeMissingNS    = "missing-ns"
 	CodeNSNoGlue     = "ns-no-glue"
+	CodeBadNSTarget  = "bad-ns-target"
 	CodeMissingGlue  = "missing-glue"
 	CodeCNAMEAndData = "cname-and-other-data"
 	CodeMultiCNAME   = "multiple-cname"
@@ -63,7 +64,8 @@ var codes = []CodeInfo{
 	{CodeMultipleSOA, Error, true, "the apex has more than one SOA record"},
 	{CodeMissingNS, Error, true, "the apex has no NS record"},
 	{CodeNSNoGlue, Error, true, "an NS names a host inside the zone that has no A or AAAA record"},
-	{CodeMissingGlue, Warning, true, "a delegation's NS names a host inside the zone that has no A or AAAA record (BIND warns)"},
+	{CodeBadNSTarget, Error, true, "an NS of the apex names a CNAME or a name below a DNAME"},
+	{CodeMissingGlue, Warning, true, "a delegation's NS names a host inside the zone without A or AAAA, a CNAME, or a name below a DNAME"},
 	{CodeCNAMEAndData, Error, true, "a CNAME beside other records at one owner"},
 	{CodeMultiCNAME, Error, true, "more than one CNAME at one owner"},
 	{CodeOutOfZone, Error, false, "a record outside the zone's origin (BIND drops it with a warning)"},

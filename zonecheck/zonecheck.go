@@ -170,6 +170,7 @@ func (c *checker) records(z *zonefile.Zone) {
 		ns     []*zonefile.Record
 		addrs  = map[string]bool{}     // owners of A and AAAA records
 		cuts   = map[string]bool{}     // delegations (NS below the apex) and DNAMEs
+		dnames = map[string]bool{}     // owners of DNAMEs
 		cnames = map[string]*cnameAt{} // owners of CNAMEs
 	)
 	for i := range z.Records {
@@ -203,6 +204,7 @@ func (c *checker) records(z *zonefile.Zone) {
 			}
 		case zonefile.TypeDNAME:
 			cuts[r.Name] = true
+			dnames[r.Name] = true
 		case zonefile.TypeA:
 			addrs[r.Name] = true
 			if !bindHostname(r.Name, true) && !hostExceptionA(r.Name) {
@@ -219,6 +221,10 @@ func (c *checker) records(z *zonefile.Zone) {
 			}
 			if f := strings.Fields(r.Data); len(f) == 2 && !bindHostname(f[1], false) {
 				c.add(r, CodeNamesTarget, "MX target %s is not a host name (check-names)", f[1])
+			}
+		case zonefile.TypeSRV:
+			if f := strings.Fields(r.Data); len(f) == 4 && !bindHostname(f[3], false) {
+				c.add(r, CodeNamesTarget, "SRV target %s is not a host name (check-names)", f[3])
 			}
 		case zonefile.TypeCNAME:
 			if at := cnames[r.Name]; at == nil {
@@ -256,28 +262,41 @@ func (c *checker) records(z *zonefile.Zone) {
 		}
 	}
 
-	// NS targets inside the zone need address records (-i local); below a
-	// cut they are glue, which BIND only warns about.
-	occluded := func(name string) (string, bool) {
+	// NS targets inside the zone need address records (-i local), must not
+	// be CNAMEs and must not lie below a DNAME: an error for the apex's NS
+	// set, a warning for a delegation's, as BIND has it.
+	cutAbove := func(name string, set map[string]bool) (string, bool) {
 		for n := parent(name); len(n) > len(origin); n = parent(n) {
-			if cuts[n] {
+			if set[n] {
 				return n, true
 			}
 		}
 		return "", false
 	}
 	for _, r := range ns {
-		if _, below := occluded(r.Name); below || !zonefile.IsSubdomain(r.Data, origin) || addrs[r.Data] {
+		if _, below := cutAbove(r.Name, cuts); below || !zonefile.IsSubdomain(r.Data, origin) {
 			continue // BIND ignores data below a delegation or a DNAME
 		}
-		if r.Name != origin {
-			c.add(r, CodeMissingGlue, "NS %s of the delegation %s is inside the zone and has no address records (glue)", r.Data, r.Name)
+		var problem string
+		if d, below := cutAbove(r.Data, dnames); below {
+			problem = "lies below the DNAME " + d
+		} else if cnames[r.Data] != nil {
+			problem = "is a CNAME"
+		} else if addrs[r.Data] {
 			continue
-		}
-		if _, below := occluded(r.Data); below {
+		} else if _, below := cutAbove(r.Data, cuts); below && r.Name == origin {
 			continue // the child's address records, not this zone's (BIND is silent)
 		}
-		c.add(r, CodeNSNoGlue, "NS %s is inside the zone and has no address records (A or AAAA)", r.Data)
+		switch {
+		case r.Name != origin && problem != "":
+			c.add(r, CodeMissingGlue, "NS %s of the delegation %s %s (illegal)", r.Data, r.Name, problem)
+		case r.Name != origin:
+			c.add(r, CodeMissingGlue, "NS %s of the delegation %s is inside the zone and has no address records (glue)", r.Data, r.Name)
+		case problem != "":
+			c.add(r, CodeBadNSTarget, "NS %s %s (illegal)", r.Data, problem)
+		default:
+			c.add(r, CodeNSNoGlue, "NS %s is inside the zone and has no address records (A or AAAA)", r.Data)
+		}
 	}
 }
 

@@ -25,6 +25,7 @@ const (
 	TypeKEY   = dns.TypeKEY
 	TypeSIG   = dns.TypeSIG
 	TypeNXT   = dns.TypeNXT
+	TypeSRV   = dns.TypeSRV
 )
 
 // TypeFromString returns the type code of a mnemonic ("PTR").
