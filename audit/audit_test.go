@@ -76,7 +76,7 @@ func TestPlanted(t *testing.T) {
 192.0.2.5/24,,,active,
 `
 	s, exp := load(t, files, csv)
-	res := Run(s, exp, Options{Defaults: defs})
+	res := Run(s, exp, Options{Defaults: defs, ShowInfo: true})
 	got := map[string]string{}
 	for _, f := range res.Findings {
 		got[f.Addr.String()] += string(f.Category)
@@ -103,6 +103,22 @@ func TestPlanted(t *testing.T) {
 		if _, ok := want[ip]; !ok {
 			t.Errorf("unexpected finding %s: %s", ip, c)
 		}
+	}
+	// Without ShowInfo the info findings are counted, not listed.
+	quiet := Run(s, exp, Options{Defaults: defs})
+	if len(quiet.Findings) != len(res.Findings)-2 {
+		t.Errorf("%d findings without ShowInfo, want %d", len(quiet.Findings), len(res.Findings)-2)
+	}
+	for _, f := range quiet.Findings {
+		if f.Category.Info() {
+			t.Errorf("info finding listed without ShowInfo: %+v", f)
+		}
+	}
+	if sum := quiet.Summary(); sum["default-on-assigned"] != 1 || sum["delegated"] != 1 || sum["missing"] != 1 {
+		t.Errorf("summary without ShowInfo: %v", sum)
+	}
+	if !quiet.Failing(map[Category]bool{Delegated: true}) || quiet.Failing(map[Category]bool{Unmanaged: false}) {
+		t.Error("Failing does not see the counted info findings")
 	}
 	// the fix plan: what each fixable finding becomes
 	cs, _ := Fix(res.Findings, FixOptions{})

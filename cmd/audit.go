@@ -17,14 +17,16 @@ func init() { extraCommands = append(extraCommands, (*App).newAuditCmd) }
 
 func (a *App) newAuditCmd() *cobra.Command {
 	var (
-		f               changeFlags
-		prefixes        []string
-		failOn          []string
-		fix             bool
-		stale           string
-		validateForward bool
-		rf              resolverFlags
-		h               htmlRun
+		f          changeFlags
+		prefixes   []string
+		managed    []string
+		failOn     []string
+		fix        bool
+		stale      string
+		noValidate bool
+		showInfo   bool
+		rf         resolverFlags
+		h          htmlRun
 	)
 	c := &cobra.Command{
 		Use:   "audit [--ipam FILE] [--zones DIR] [--prefix CIDR...]",
@@ -42,25 +44,34 @@ per address (or record), each with the PTR's zone, file and line:
   invalid              the PTR target is not a host name, or lost its final dot
   unmanaged            in use in IPAM, and no loaded zone covers it
   orphan               a PTR outside every prefix IPAM knows (when the export
-                       names prefixes, or --prefix is given)
+                       names prefixes, or --managed is given)
   default-on-assigned  (info) assigned to a customer, no name in IPAM, still the
                        default PTR
   delegated            (info) inside an RFC 2317 delegation whose child zone is
                        not loaded
 
+Info findings are counted in the summary and listed only with --show-info. A
+finding's ptr lists the PTR targets at the address (at most 10, ptr_count counts
+them all). --prefix limits the audit, and so its findings and fixes, to those
+blocks; --managed adds prefixes to those IPAM manages.
+
 Host names compare case-insensitively, final dot ignored. --fix turns the fixable
 findings into a change set, previewed and applied (--write) like the bulk commands:
 missing gets IPAM's name or the default; stale is reset to the default (--stale
-delete deletes it); mismatch gets IPAM's name (with --validate-forward only where
-that name resolves back to the address); duplicate keeps the PTR IPAM names, else
-the custom one. Invalid PTRs are reported, never guessed.
+delete deletes it); mismatch gets IPAM's name; duplicate keeps the PTR the
+address would have once its other findings are fixed (IPAM's name; else the
+custom one while the address is in use, the default once it is not). A name
+taken from IPAM is written only where its forward DNS resolves back to the
+address (through --resolver, as set does; --no-validate skips that); the others
+are reported and left alone. One --fix --write leaves nothing fixable. Invalid
+PTRs are reported, never guessed.
 
 -o html (or --html FILE beside any -o) writes one self-contained HTML page: the
 summary, a map of every managed address coloured by its state, and the findings
 table, with the -o json document embedded (script id rdnsctl-data).
 
 Exit 1 when a finding of a category in --fail-on (default: every category but the
-info ones) is found.
+info ones) is found, listed or not.
 ` + exitStatusHelp,
 		Example: `  rdnsctl audit --ipam netbox.csv --zones zones/
   rdnsctl audit --config examples/rdnsctl.yaml -o json > audit.json
@@ -100,10 +111,16 @@ info ones) is found.
 			if stale != "reset" && stale != "delete" {
 				return usageErrorf("--stale %q: want reset or delete", stale)
 			}
-			var only []netip.Prefix
+			var only, extra []netip.Prefix
 			if len(prefixes) > 0 {
 				var err error
 				if only, err = parseBlocks(prefixes); err != nil {
+					return err
+				}
+			}
+			if len(managed) > 0 {
+				var err error
+				if extra, err = parseBlocks(managed); err != nil {
 					return err
 				}
 			}
@@ -134,11 +151,17 @@ info ones) is found.
 				return err
 			}
 			bar := a.progress(-1, "audit")
-			res := audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Prefixes: only, Progress: bar})
+			res := audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo, Progress: bar})
 			bar.Finish()
 			if fix {
 				fo := audit.FixOptions{StaleDelete: stale == "delete"}
-				if validateForward {
+				toValidate := 0
+				for i := range res.Findings {
+					if res.Findings[i].Validates() {
+						toValidate++
+					}
+				}
+				if !noValidate && toValidate > 0 {
 					r, err := a.newResolver(&rf)
 					if err != nil {
 						return err
@@ -149,6 +172,15 @@ info ones) is found.
 				cs, skipped := audit.Fix(res.Findings, fo)
 				for _, sk := range skipped {
 					a.warn(fmt.Sprintf("%s: not fixed: %s", sk.Finding.Addr, sk.Reason))
+				}
+				if noValidate {
+					for i := range cs.Changes {
+						if cs.Changes[i].New != "" && !a.cfg.Defaults.IsDefault(cs.Changes[i].Addr, cs.Changes[i].New) {
+							cs.Changes[i].Reason += " (not validated: --no-validate)"
+						}
+					}
+				} else if toValidate > 0 {
+					a.info("%d name(s) taken from IPAM validated (forward DNS resolves back), %d refused", toValidate-len(skipped), len(skipped))
 				}
 				// Rows the export lost look like customers who left: a fix
 				// would reset or delete their PTRs.
@@ -162,11 +194,8 @@ info ones) is found.
 				return a.runPlan(s, cs, 0, &f)
 			}
 			h.set, h.exp = s, exp
-			for _, x := range res.Findings {
-				if fail[x.Category] {
-					h.status = ExitFindings
-					break
-				}
+			if res.Failing(fail) {
+				h.status = ExitFindings
 			}
 			if err := a.renderAudit(res, &h); err != nil {
 				return err
@@ -178,11 +207,13 @@ info ones) is found.
 		},
 	}
 	fl := c.Flags()
-	fl.StringSliceVar(&prefixes, "prefix", nil, "audit only these blocks; they also count as prefixes IPAM manages (repeatable)")
+	fl.StringSliceVar(&prefixes, "prefix", nil, "audit (and fix) only these blocks (repeatable)")
+	fl.StringSliceVar(&managed, "managed", nil, "blocks IPAM manages besides the prefixes its export names (repeatable)")
+	fl.BoolVar(&showInfo, "show-info", false, "list the info findings too (default-on-assigned, delegated); they are always counted")
 	fl.StringSliceVar(&failOn, "fail-on", nil, "categories that make the exit status 1 (comma-separated, or all)")
 	fl.BoolVar(&fix, "fix", false, "plan the fixes of the fixable findings (apply with --write)")
 	fl.StringVar(&stale, "stale", "reset", "what --fix does to stale PTRs: reset (to the default) or delete")
-	fl.BoolVar(&validateForward, "validate-forward", false, "with --fix: set IPAM's name on a mismatch only where it resolves back to the address")
+	fl.BoolVar(&noValidate, "no-validate", false, "with --fix: write names taken from IPAM without checking that they resolve back to the address")
 	a.addChangeFlags(c, &f)
 	a.addResolverFlags(c, &rf)
 	a.addHTMLFlags(c, &h, true)
@@ -205,7 +236,11 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun) error {
 		if x.Line > 0 {
 			line = itoa(x.Line)
 		}
-		rows.Add(string(x.Category), x.Addr.String(), x.PTR, x.Expected, x.Customer, x.Zone, x.File, line, x.Reason)
+		ptr := strings.Join(x.PTR, " ")
+		if more := x.PTRCount - len(x.PTR); more > 0 && len(x.PTR) == audit.MaxListed {
+			ptr += fmt.Sprintf(" (%d PTRs)", x.PTRCount)
+		}
+		rows.Add(string(x.Category), x.Addr.String(), ptr, x.Expected, x.Customer, x.Zone, x.File, line, x.Reason)
 	}
 	if h.wanted(a) {
 		if err := a.auditHTML(res, h, out, rows); err != nil {
@@ -242,8 +277,16 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun) error {
 		for _, k := range keys {
 			pr.Add(k, itoa(byPrefix[k]))
 		}
-		fmt.Fprintf(a.IO.Out, "%d addresses checked, %d findings\n\n", res.Checked, len(res.Findings))
-		if len(res.Findings) == 0 {
+		total := 0
+		for _, n := range res.Counts {
+			total += n
+		}
+		if hidden := total - len(res.Findings); hidden > 0 {
+			fmt.Fprintf(a.IO.Out, "%d addresses checked, %d findings (%d info findings not listed: --show-info lists them)\n\n", res.Checked, total, hidden)
+		} else {
+			fmt.Fprintf(a.IO.Out, "%d addresses checked, %d findings\n\n", res.Checked, total)
+		}
+		if total == 0 {
 			return nil
 		}
 		for _, t := range []report.Rows{counts, pr} {

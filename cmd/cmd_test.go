@@ -95,40 +95,60 @@ func TestZonesJSON(t *testing.T) {
 }
 
 func TestAuditExamples(t *testing.T) {
-	r := run(t, "", "", "audit", "--config", "../examples/rdnsctl.yaml", "-o", "json")
-	var out struct {
-		Findings []struct {
-			Category, IP, PTR, Expected string
-		} `json:"findings"`
-		Summary map[string]int `json:"summary"`
-	}
-	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
-		t.Fatalf("%v\n%s\n%s", err, r.out, r.err)
-	}
-	got := map[string]string{}
-	for _, f := range out.Findings {
-		got[f.IP] = f.Category
-	}
-	want := map[string]string{
-		"198.51.100.12": "mismatch",
-		"198.51.100.20": "stale",
-		"198.51.100.22": "missing",
-		"198.51.100.70": "default-on-assigned", // info: hosting customer, no name in IPAM
-	}
-	for ip, c := range want {
-		if got[ip] != c {
-			t.Errorf("%s: %q, want %q", ip, got[ip], c)
+	for _, showInfo := range []bool{false, true} {
+		args := []string{"audit", "--config", "../examples/rdnsctl.yaml", "-o", "json"}
+		if showInfo {
+			args = append(args, "--show-info")
 		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("findings %v, want exactly %v", got, want)
+		r := run(t, "", "", args...)
+		var out struct {
+			Findings []struct {
+				Category, IP, Expected string
+				PTR                    []string
+				Line                   *int
+			} `json:"findings"`
+			Summary map[string]int `json:"summary"`
+		}
+		if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+			t.Fatalf("%v\n%s\n%s", err, r.out, r.err)
+		}
+		got := map[string]string{}
+		for _, f := range out.Findings {
+			got[f.IP] = f.Category
+			if f.Category == "missing" && (f.Line != nil || f.PTR == nil || len(f.PTR) != 0) {
+				t.Errorf("missing %s: line %v, ptr %#v; want null and []", f.IP, f.Line, f.PTR)
+			}
+			if f.Category == "stale" && (f.Line == nil || len(f.PTR) != 1) {
+				t.Errorf("stale %s: line %v, ptr %q; want its line and PTR", f.IP, f.Line, f.PTR)
+			}
+		}
+		want := map[string]string{
+			"198.51.100.12": "mismatch",
+			"198.51.100.20": "stale",
+			"198.51.100.22": "missing",
+		}
+		if showInfo {
+			want["198.51.100.70"] = "default-on-assigned" // info: hosting customer, no name in IPAM
+		}
+		for ip, c := range want {
+			if got[ip] != c {
+				t.Errorf("--show-info=%v: %s: %q, want %q", showInfo, ip, got[ip], c)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("--show-info=%v: findings %v, want exactly %v", showInfo, got, want)
+		}
+		// info findings are counted either way, and do not fail the run
+		if out.Summary["default-on-assigned"] != 1 || out.Summary["mismatch"] != 1 || r.code != 1 {
+			t.Errorf("--show-info=%v: exit %d, summary %v", showInfo, r.code, out.Summary)
+		}
 	}
 }
 
 func TestAuditFixIsComplete(t *testing.T) {
 	dir := copyExamples(t)
 	cfg := filepath.Join(dir, "rdnsctl.yaml")
-	r := run(t, "", "", "audit", "--config", cfg, "--fix", "--write")
+	r := run(t, "", "", "audit", "--config", cfg, "--fix", "--write", "--no-validate")
 	if r.code != 0 {
 		t.Fatalf("fix: exit %d\n%s\n%s", r.code, r.out, r.err)
 	}

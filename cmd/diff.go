@@ -136,8 +136,10 @@ func introducedCheckErrors(old, new []zonecheck.Finding) int {
 }
 
 func auditDelta(oldSet, newSet *zoneset.Set, exp *ipam.Export, a *App) (introduced, resolved []audit.Finding) {
-	key := func(f audit.Finding) string { return string(f.Category) + "\x00" + f.Addr.String() + "\x00" + f.PTR }
-	opt := audit.Options{Defaults: a.cfg.Defaults}
+	key := func(f audit.Finding) string {
+		return string(f.Category) + "\x00" + f.Addr.String() + "\x00" + strings.Join(f.PTR, " ")
+	}
+	opt := audit.Options{Defaults: a.cfg.Defaults, ShowInfo: true}
 	o := audit.Run(oldSet, exp, opt).Findings
 	n := audit.Run(newSet, exp, opt).Findings
 	inOld := map[string]bool{}
@@ -213,10 +215,10 @@ func (a *App) renderDiff(changes []zonediff.Change, findings []zonecheck.Finding
 		fmt.Fprintln(a.IO.Out)
 		ar := report.Rows{Header: []string{"audit", "category", "ip", "ptr", "expected", "reason"}}
 		for _, f := range introduced {
-			ar.Add("introduced", string(f.Category), f.Addr.String(), f.PTR, f.Expected, f.Reason)
+			ar.Add("introduced", string(f.Category), f.Addr.String(), strings.Join(f.PTR, " "), f.Expected, f.Reason)
 		}
 		for _, f := range resolved {
-			ar.Add("resolved", string(f.Category), f.Addr.String(), f.PTR, f.Expected, f.Reason)
+			ar.Add("resolved", string(f.Category), f.Addr.String(), strings.Join(f.PTR, " "), f.Expected, f.Reason)
 		}
 		return report.WriteTable(a.IO.Out, ar, a.IO.OutTTY)
 	}
