@@ -151,7 +151,7 @@ info ones) is found, listed or not.
 				return err
 			}
 			bar := a.progress(-1, "audit")
-			res := audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo, Progress: bar})
+			res := audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo || h.wanted(a), Progress: bar})
 			bar.Finish()
 			if fix {
 				fo := audit.FixOptions{StaleDelete: stale == "delete"}
@@ -197,7 +197,7 @@ info ones) is found, listed or not.
 			if res.Failing(fail) {
 				h.status = ExitFindings
 			}
-			if err := a.renderAudit(res, &h); err != nil {
+			if err := a.renderAudit(res, &h, showInfo); err != nil {
 				return err
 			}
 			if h.status != ExitOK {
@@ -225,13 +225,25 @@ type auditReport struct {
 	Summary  map[string]int  `json:"summary"`
 }
 
-func (a *App) renderAudit(res *audit.Result, h *htmlRun) error {
-	out := auditReport{Findings: res.Findings, Summary: res.Summary()}
+// renderAudit writes the report. res holds the info findings too when the
+// HTML map needs them (it paints delegated and default-on-assigned cells);
+// the rows list them only with showInfo.
+func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo bool) error {
+	listed := res.Findings
+	if !showInfo {
+		listed = make([]audit.Finding, 0, len(res.Findings))
+		for _, x := range res.Findings {
+			if !x.Category.Info() {
+				listed = append(listed, x)
+			}
+		}
+	}
+	out := auditReport{Findings: listed, Summary: res.Summary()}
 	if out.Findings == nil {
 		out.Findings = []audit.Finding{}
 	}
 	rows := report.Rows{Header: []string{"category", "ip", "ptr", "expected", "customer", "zone", "file", "line", "reason"}}
-	for _, x := range res.Findings {
+	for _, x := range listed {
 		line := ""
 		if x.Line > 0 {
 			line = itoa(x.Line)
@@ -258,7 +270,7 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun) error {
 			}
 		}
 		byPrefix := map[string]int{}
-		for _, x := range res.Findings {
+		for _, x := range listed {
 			bits := 24
 			if !x.Addr.Is4() {
 				bits = 48
@@ -281,7 +293,7 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun) error {
 		for _, n := range res.Counts {
 			total += n
 		}
-		if hidden := total - len(res.Findings); hidden > 0 {
+		if hidden := total - len(listed); hidden > 0 {
 			fmt.Fprintf(a.IO.Out, "%d addresses checked, %d findings (%d info findings not listed: --show-info lists them)\n\n", res.Checked, total, hidden)
 		} else {
 			fmt.Fprintf(a.IO.Out, "%d addresses checked, %d findings\n\n", res.Checked, total)

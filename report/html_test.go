@@ -43,14 +43,14 @@ func htmlFixture(t *testing.T, zones []string, ipamFile string, defs rdns.Defaul
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := audit.Run(s, exp, audit.Options{Defaults: defs})
+	res := audit.Run(s, exp, audit.Options{Defaults: defs, ShowInfo: true})
 	doc := auditDoc{Findings: res.Findings, Summary: res.Summary()}
 	if doc.Findings == nil {
 		doc.Findings = []audit.Finding{}
 	}
 	rows := Rows{Header: []string{"category", "ip", "ptr", "file", "line", "reason"}}
 	for _, f := range res.Findings {
-		rows.Add(string(f.Category), f.Addr.String(), f.PTR, f.File, itoa(f.Line), f.Reason)
+		rows.Add(string(f.Category), f.Addr.String(), strings.Join(f.PTR, " "), f.File, itoa(f.Line), f.Reason)
 	}
 	m := BuildMap(MapInput{Set: s, Export: exp, Defaults: defs, Findings: res.Findings, FCrDNS: fc})
 	r := &HTMLReport{
@@ -138,7 +138,7 @@ func decode(t *testing.T, b []byte) any {
 // as text and the embedded JSON must read back as the same document.
 func TestHTMLHostileData(t *testing.T) {
 	evil := `</script><script>alert(1)</script><img src=x onerror=alert(2)>&amp;"'`
-	doc := auditDoc{Findings: []audit.Finding{{Category: audit.Invalid, Addr: netip.MustParseAddr("192.0.2.7"), PTR: evil, Customer: evil, File: evil, Reason: "<b>x</b>"}}, Summary: map[string]int{"invalid": 1}}
+	doc := auditDoc{Findings: []audit.Finding{{Category: audit.Invalid, Addr: netip.MustParseAddr("192.0.2.7"), PTR: []string{evil}, Customer: evil, File: evil, Reason: "<b>x</b>"}}, Summary: map[string]int{"invalid": 1}}
 	var want bytes.Buffer
 	if err := WriteJSON(&want, doc); err != nil {
 		t.Fatal(err)
