@@ -120,3 +120,41 @@ func TestBlockInitGenerateNewZone(t *testing.T) {
 		t.Errorf("second run: exit %d\n%s", r.code, r.err)
 	}
 }
+
+// Running transfer export again after it was applied changes nothing and
+// exits 0 (it exited 2: "holds no PTR"); a block that holds no PTR and was
+// never exported is still an error.
+func TestTransferExportIdempotent(t *testing.T) {
+	for _, cnameTo := range []string{"", "192-27.rev.other.example."} {
+		t.Run("cname-to="+cnameTo, func(t *testing.T) {
+			dir := copyExamples(t)
+			zones, cfg, out := filepath.Join(dir, "zones"), filepath.Join(dir, "rdnsctl.yaml"), filepath.Join(dir, "handover")
+			args := []string{"transfer", "export", "198.51.100.192/27", "--out", out, "--config", cfg, "--write"}
+			if cnameTo != "" {
+				args = append(args, "--cname-to", cnameTo)
+			}
+			if r := run(t, "", "", args...); r.code != 0 {
+				t.Fatalf("export: exit %d\n%s", r.code, r.err)
+			}
+			mid := recordSet(t, zones)
+			files := snapshot(t, out)
+			r := run(t, "", "", append(args, "--expect-no-changes")...)
+			if r.code != 0 || !strings.Contains(r.err, "already exported") {
+				t.Fatalf("second export: exit %d\n%s", r.code, r.err)
+			}
+			if gone, added := diffLines(mid, recordSet(t, zones)); len(gone)+len(added) > 0 {
+				t.Errorf("second export changed the zones: -%v +%v", gone, added)
+			}
+			for f, b := range snapshot(t, out) {
+				if files[f] != b {
+					t.Errorf("second export rewrote %s", f)
+				}
+			}
+		})
+	}
+	dir := copyExamples(t)
+	r := run(t, "", "", "transfer", "export", "203.0.113.64/27", "--out", filepath.Join(dir, "h"), "--config", filepath.Join(dir, "rdnsctl.yaml"))
+	if r.code != 2 || !strings.Contains(r.err, "nothing to export") {
+		t.Errorf("empty block: exit %d\n%s", r.code, r.err)
+	}
+}

@@ -152,7 +152,17 @@ addresses resolve without a moment's gap once the other provider serves it.
 			if err != nil {
 				return &usageError{err}
 			}
+			base := strings.ReplaceAll(strings.TrimSuffix(origin, "."), "/", "-")
+			zonePath := filepath.Join(out, base+".zone")
+			csvPath := filepath.Join(out, strings.ReplaceAll(blocks[0].String(), "/", "_")+".csv")
 			if len(ptrs) == 0 {
+				// run again after the export: the PTRs are gone from our
+				// zones and the hand-over files are there, so nothing is
+				// left to do
+				if isFile(zonePath) && isFile(csvPath) {
+					a.info("%s was already exported as zone %s (%s, %s)", blocks[0], origin, zonePath, csvPath)
+					return a.runPlan(s, cs, 0, &f)
+				}
 				return usageErrorf("%s holds no PTR in the loaded zones: nothing to export", blocks[0])
 			}
 			head, ttl, err := plan.ZoneHead(s, origin, a.planTemplate(), a.Now())
@@ -165,10 +175,9 @@ addresses resolve without a moment's gap once the other provider serves it.
 					return err
 				}
 			}
-			base := strings.ReplaceAll(strings.TrimSuffix(origin, "."), "/", "-")
 			extra := []plan.File{
-				{Zone: origin, Path: filepath.Join(out, base+".zone"), New: zoneData},
-				{Zone: origin, Path: filepath.Join(out, strings.ReplaceAll(blocks[0].String(), "/", "_")+".csv"), New: csvData},
+				{Zone: origin, Path: zonePath, New: zoneData},
+				{Zone: origin, Path: csvPath, New: csvData},
 			}
 			a.info("exporting %d PTRs of %s as zone %s", len(ptrs), blocks[0], origin)
 			return a.runPlanWith(s, cs, 0, &f, extra, nil)
@@ -257,4 +266,10 @@ func (a *App) classlessStyle(flag string) (rdns.Style, error) {
 		return st, &usageError{err}
 	}
 	return st, nil
+}
+
+// isFile says whether path names a regular file.
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
