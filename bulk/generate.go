@@ -21,51 +21,66 @@ type GenerateRHS func(a netip.Addr) (string, bool)
 // split around existing custom PTRs. Single addresses stay records.
 func Generate(cs rdns.ChangeSet, rhs GenerateRHS) rdns.ChangeSet {
 	out := rdns.ChangeSet{Changes: slices.Clone(cs.Changes)}
-	ch := out.Changes
-	for i := 0; i < len(ch); {
-		c := ch[i]
-		tmpl, ok := generateOf(c, rhs)
-		if !ok {
-			i++
-			continue
+	markRuns(out.Changes, func(c *rdns.Change) (string, bool) {
+		if c.Action != rdns.Add || c.Type != "PTR" || !c.Addr.Is4() {
+			return "", false
 		}
-		j := i + 1
-		for j < len(ch) {
-			n := ch[j]
-			t2, ok := generateOf(n, rhs)
-			prev := ch[j-1].Addr
-			if !ok || t2 != tmpl || n.Zone != c.Zone || n.File != c.File || n.Addr != prev.Next() || n.Addr.As4()[3] == 0 {
-				break
-			}
-			j++
+		return rhs(c.Addr)
+	})
+	return out
+}
+
+// markRuns marks the runs of changes that tmpl accepts (consecutive IPv4
+// addresses of one /24, one zone, file, type and template, at least two)
+// with their template and range. Changes tmpl refuses do not break a run of
+// other changes, but a missing address does.
+func markRuns(ch []rdns.Change, tmpl func(c *rdns.Change) (string, bool)) {
+	type run struct {
+		idx  []int
+		last netip.Addr
+	}
+	runs := map[string]*run{}
+	var order []string
+	flush := func(r *run) {
+		if len(r.idx) < 2 {
+			return
 		}
-		if j-i < 2 {
-			i++
-			continue
-		}
-		first, last := c.Addr.As4()[3], ch[j-1].Addr.As4()[3]
-		rng := fmt.Sprintf("%d-%d", first, last)
-		reason := fmt.Sprintf("$GENERATE %s: %d PTRs %s-%s", rng, j-i, c.Addr, ch[j-1].Addr)
-		for k := i; k < j; k++ {
-			ch[k].Generate, ch[k].Range = tmpl, rng
+		first, last := ch[r.idx[0]].Addr, ch[r.idx[len(r.idx)-1]].Addr
+		rng := fmt.Sprintf("%d-%d", first.As4()[3], last.As4()[3])
+		reason := fmt.Sprintf("$GENERATE %s: %d %ss %s-%s", rng, len(r.idx), ch[r.idx[0]].Type, first, last)
+		for _, k := range r.idx {
+			t, _ := tmpl(&ch[k])
+			ch[k].Generate, ch[k].Range = t, rng
 			if ch[k].Reason == "" {
 				ch[k].Reason = reason
 			} else {
 				ch[k].Reason += "; " + reason
 			}
 		}
-		i = j
 	}
-	return out
-}
-
-func generateOf(c rdns.Change, rhs GenerateRHS) (string, bool) {
-	if c.Action != rdns.Add || c.Type != "PTR" || !c.Addr.Is4() {
-		return "", false
+	for i := range ch {
+		c := &ch[i]
+		if !c.Addr.Is4() {
+			continue
+		}
+		t, ok := tmpl(c)
+		if !ok {
+			continue
+		}
+		key := c.Zone + " " + c.File + " " + c.Type + " " + t
+		r := runs[key]
+		if r != nil && c.Addr == r.last.Next() && c.Addr.As4()[3] != 0 {
+			r.idx, r.last = append(r.idx, i), c.Addr
+			continue
+		}
+		if r != nil {
+			flush(r)
+		} else {
+			order = append(order, key)
+		}
+		runs[key] = &run{idx: []int{i}, last: c.Addr}
 	}
-	t, ok := rhs(c.Addr)
-	if !ok {
-		return "", false
+	for _, k := range order {
+		flush(runs[k])
 	}
-	return t, true
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zonefile"
@@ -13,17 +14,28 @@ import (
 // DelegateOptions are transfer delegate's parameters.
 type DelegateOptions struct {
 	Block netip.Prefix
+	// Style is the child zone's label style: the zone set's (Set.Style)
+	// unless asked otherwise.
 	Style rdns.Style
 	// NS names the child's servers; empty means the parent's own.
 	NS []string
 	// NewFile names the file of the child zone when it does not exist.
 	NewFile func(origin string) string
+	// External delegates to servers we do not run (the customer's own):
+	// the parent gets the NS set and the CNAMEs, no local child zone is
+	// made or filled, and PTRs the parent held for the block are removed
+	// (the customer's servers answer for them now). NS is required.
+	External bool
+	// Generate writes the parent's CNAMEs as $GENERATE lines; without it
+	// they are when the parent already writes CNAMEs that way.
+	Generate bool
 }
 
 // Delegate plans the move of an IPv4 block smaller than a /24 into an RFC
 // 2317 classless child zone: the PTRs move into the child (created when
-// missing), and the parent gets an NS set for the child and one CNAME per
-// address pointing into it. Run again, it plans nothing.
+// missing, also for a block without PTRs yet), and the parent gets an NS set
+// for the child and one CNAME per address pointing into it. Run again, it
+// plans nothing.
 func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 	var cs rdns.ChangeSet
 	b := opt.Block.Masked()
@@ -39,16 +51,34 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 		return cs, fmt.Errorf("%s: no loaded zone covers the block's /24", b)
 	}
 	child := s.Zone(childOrigin)
+	if opt.External {
+		if len(opt.NS) == 0 {
+			return cs, fmt.Errorf("%s: an external delegation needs the customer's name servers (--ns NAME, repeatable)", b)
+		}
+		if child != nil {
+			return cs, fmt.Errorf("%s: the child zone %s is loaded here (%s): delegate it without --external, or undelegate and retire it first", b, childOrigin, child.Path)
+		}
+	}
 	childFile := ""
 	if child != nil {
 		childFile = child.Path
-	} else if opt.NewFile != nil {
+	} else if opt.NewFile != nil && !opt.External {
 		childFile = opt.NewFile(childOrigin)
 	}
 	childName, _ := rdns.ParseZoneName(childOrigin, opt.Style)
-	ns := opt.NS
+	ns := slices.Clone(opt.NS)
 	if len(ns) == 0 {
 		ns = apexNS(parent)
+	}
+	for i, n := range ns {
+		n = rdns.CanonicalHostname(n)
+		if err := rdns.CheckHostname(n); err != nil {
+			return cs, fmt.Errorf("--ns %s: %w", n, err)
+		}
+		if inside(n, childOrigin) || inside(n, parent.Origin) {
+			return cs, fmt.Errorf("--ns %s lies inside %s and would need glue (an address record in the zone): name a server outside the reverse zones", n, map[bool]string{true: childOrigin, false: parent.Origin}[inside(n, childOrigin)])
+		}
+		ns[i] = n
 	}
 	// NS set for the child in the parent
 	have := map[string]bool{}
@@ -57,8 +87,17 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 			have[r.Data] = true
 		}
 	}
+	if len(opt.NS) > 0 {
+		// the NS set named replaces one there
+		for i := range parent.Records {
+			r := &parent.Records[i]
+			if r.Type == zonefile.TypeNS && r.Name == childOrigin && !slices.Contains(ns, r.Data) {
+				cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Delete, Zone: parent.Origin, File: parent.FileOf(r), Line: int(r.Line),
+					Name: childOrigin, Addr: b.Addr(), Type: "NS", Old: r.Data, Reason: "delegation of " + b.String() + " to " + strings.Join(ns, ", ")})
+			}
+		}
+	}
 	for _, n := range ns {
-		n = rdns.CanonicalHostname(n)
 		if !have[n] {
 			cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: parent.Origin, File: parent.Path, Name: childOrigin,
 				Addr: b.Addr(), Type: "NS", New: n, Reason: "delegation of " + b.String()})
@@ -83,12 +122,23 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 			c.File, c.Line = parent.FileOf(r), int(r.Line)
 			switch r.Type {
 			case zonefile.TypePTR:
+				if opt.External {
+					c.Action, c.Type, c.Old, c.Reason = rdns.Delete, "PTR", r.Data, "delegated to "+strings.Join(ns, ", ")
+					cs.Changes = append(cs.Changes, c)
+					continue
+				}
 				c.Action, c.Type, c.Old, c.Reason = rdns.Delete, "PTR", r.Data, "moved to "+childOrigin
 				cs.Changes = append(cs.Changes, c)
 				if !slices.Contains(childHas, r.Data) {
 					childHas = append(childHas, r.Data)
-					cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: childOrigin, File: childFile, Name: target,
-						Addr: a, Type: "PTR", New: r.Data, Reason: "moved from " + parent.Origin})
+					add := rdns.Change{Action: rdns.Add, Zone: childOrigin, File: childFile, Name: target,
+						Addr: a, Type: "PTR", New: r.Data, Reason: "moved from " + parent.Origin}
+					if r.Iter >= 0 {
+						if g, err := parent.Generate(r.File, r.Entry); err == nil {
+							add.Generate = g.RHS // a candidate: kept only for a whole run the template gives
+						}
+					}
+					cs.Changes = append(cs.Changes, add)
 				}
 			case zonefile.TypeCNAME:
 				if r.Data == target && !cnameOK {
@@ -105,12 +155,55 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 			cs.Changes = append(cs.Changes, c)
 		}
 	}
-	if child == nil && !hasAdds(cs, childOrigin) {
-		// an empty child zone must still be made, or the CNAMEs point nowhere
-		return cs, fmt.Errorf("%s holds no PTR to move and the child zone %s does not exist: create it first (block-init into it) or delegate a block in use", b, childOrigin)
+	if child == nil && !opt.External && !hasAdds(cs, childOrigin) {
+		// an empty block: the child zone is still made (its SOA and the NS
+		// set), or the CNAMEs point nowhere
+		for _, n := range ns {
+			cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: childOrigin, File: childFile, Name: childOrigin,
+				Addr: b.Addr(), Type: "NS", New: n, Reason: "new child zone for " + b.String()})
+		}
+	}
+	// $GENERATE: the child's PTRs where they came from one parent line, the
+	// parent's CNAMEs with --generate or when it writes CNAMEs so already
+	cnameTmpl := ""
+	if opt.Generate || generatesCNAMEs(parent) {
+		cnameTmpl = "$." + strings.TrimSuffix(childOrigin, "."+parent.Origin)
+		if cnameTmpl == "$."+childOrigin || strings.ContainsAny(cnameTmpl, " \t;\"()") {
+			cnameTmpl = "$." + childOrigin
+		}
+	}
+	markRuns(cs.Changes, func(c *rdns.Change) (string, bool) {
+		switch {
+		case c.Action != rdns.Add:
+		case c.Type == "PTR" && c.Zone == childOrigin && c.Generate != "":
+			return c.Generate, true
+		case c.Type == "CNAME" && c.Zone == parent.Origin && cnameTmpl != "":
+			return cnameTmpl, true
+		}
+		return "", false
+	})
+	for i := range cs.Changes {
+		if c := &cs.Changes[i]; c.Generate != "" && c.Range == "" {
+			c.Generate = "" // a candidate template that no run took
+		}
 	}
 	cs.Sort()
 	return cs, nil
+}
+
+// generatesCNAMEs says whether the zone writes CNAMEs with $GENERATE lines.
+func generatesCNAMEs(z *zoneset.Zone) bool {
+	for i := range z.Records {
+		if r := &z.Records[i]; r.Type == zonefile.TypeCNAME && r.Iter >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// inside says whether name lies at or below zone.
+func inside(name, zone string) bool {
+	return name == zone || strings.HasSuffix(name, "."+zone)
 }
 
 func hasAdds(cs rdns.ChangeSet, zone string) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/rdnsctl/rdnsctl/bulk"
 	"github.com/rdnsctl/rdnsctl/plan"
 	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
 func init() { extraCommands = append(extraCommands, (*App).newTransferCmd) }
@@ -33,9 +34,11 @@ the zone files are written together, new zones before the zones that point into 
 
 func (a *App) newDelegateCmd() *cobra.Command {
 	var (
-		f     changeFlags
-		style string
-		ns    []string
+		f        changeFlags
+		style    string
+		ns       []string
+		external bool
+		generate bool
 	)
 	c := &cobra.Command{
 		Use:   "delegate CIDR",
@@ -43,17 +46,24 @@ func (a *App) newDelegateCmd() *cobra.Command {
 		Long: `Move the PTRs of a block smaller than a /24 into a classless child zone (created from
 the zone template, or the parent's SOA and NS, when missing). The parent gets an
 NS set for the child and one CNAME per address pointing into it (RFC 2317).
-The child's label style: slash (64/26, RFC 2317), rfc4183 (64-26) or range (64-127).
+The child's label style: slash (64/26, RFC 2317), rfc4183 (64-26) or range (64-127);
+default classless_style of the config. A block without PTRs yet gets an empty child
+zone (SOA and NS).
+
+With --external the child zone is the customer's, on their own name servers (--ns,
+required): the parent gets the NS set and the CNAMEs, no local child zone is made,
+and PTRs the parent held for the block are deleted (the customer's servers answer
+for them). The block may be empty: the delegation often precedes the first PTR.
+The CNAMEs are written as one $GENERATE line when the parent already writes its
+CNAMEs so, or with --generate. An NS name inside the reverse zones would need glue
+and is refused.
 ` + changeHelp + "\n" + exitStatusHelp,
 		Example: `  rdnsctl transfer delegate 198.51.100.64/26 --style rfc4183
-  rdnsctl transfer delegate 198.51.100.64/26 --ns ns1.customer.example. --ns ns2.customer.example. --write`,
+  rdnsctl transfer delegate 198.51.100.64/26 --ns ns1.customer.example. --ns ns2.customer.example. --write
+  rdnsctl transfer delegate 198.51.100.128/27 --external --ns ns1.customer.example. --ns ns2.customer.example. --generate --write`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			blocks, err := parseBlocks(args)
-			if err != nil {
-				return err
-			}
-			st, err := a.classlessStyle(style)
 			if err != nil {
 				return err
 			}
@@ -62,7 +72,12 @@ The child's label style: slash (64/26, RFC 2317), rfc4183 (64-26) or range (64-1
 				return err
 			}
 			defer unlock()
-			cs, err := bulk.Delegate(s, bulk.DelegateOptions{Block: blocks[0], Style: st, NS: ns, NewFile: a.newZoneFile})
+			st, err := setStyle(s, style)
+			if err != nil {
+				return err
+			}
+			cs, err := bulk.Delegate(s, bulk.DelegateOptions{Block: blocks[0], Style: st, NS: ns, NewFile: a.newZoneFile,
+				External: external, Generate: generate})
 			if err != nil {
 				return &usageError{err}
 			}
@@ -71,6 +86,8 @@ The child's label style: slash (64/26, RFC 2317), rfc4183 (64-26) or range (64-1
 	}
 	c.Flags().StringVar(&style, "style", "", "child zone label style: slash, rfc4183, range (default: classless_style in the config)")
 	c.Flags().StringSliceVar(&ns, "ns", nil, "name servers of the child zone (repeatable; default: the parent's)")
+	c.Flags().BoolVar(&external, "external", false, "the child zone is on the customer's own servers (--ns): no local child zone")
+	c.Flags().BoolVar(&generate, "generate", false, "write the parent's CNAMEs as a $GENERATE line")
 	a.addChangeFlags(c, &f)
 	return c
 }
@@ -139,15 +156,15 @@ addresses resolve without a moment's gap once the other provider serves it.
 			if err != nil {
 				return err
 			}
-			st, err := a.classlessStyle(style)
-			if err != nil {
-				return err
-			}
 			s, unlock, err := a.loadForChange(&f)
 			if err != nil {
 				return err
 			}
 			defer unlock()
+			st, err := setStyle(s, style)
+			if err != nil {
+				return err
+			}
 			ptrs, origin, cs, err := bulk.Export(s, bulk.ExportOptions{Block: blocks[0], Style: st, CNAMETo: cnameTo})
 			if err != nil {
 				return &usageError{err}
@@ -256,10 +273,11 @@ address, that is reported as a conflict and left alone, unless --overwrite all.
 	return c
 }
 
-// classlessStyle is --style, or the config's classless_style.
-func (a *App) classlessStyle(flag string) (rdns.Style, error) {
+// setStyle is --style, or the zone set's classless label style (the
+// config's classless_style), so that what is written is read back the same.
+func setStyle(s *zoneset.Set, flag string) (rdns.Style, error) {
 	if flag == "" {
-		return a.cfg.ClasslessStyle, nil
+		return s.Style(), nil
 	}
 	st, err := rdns.ParseStyle(flag)
 	if err != nil {

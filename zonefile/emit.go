@@ -78,7 +78,7 @@ func emit(origin string, ttl uint32, records []Record, gens []GenerateAdd) []byt
 	if o, err := CanonicalName(origin, "."); err == nil {
 		origin = o
 	}
-	zn, _ := rdns.ParseZoneName(origin, rdns.Slash)
+	zn := classlessReadings(origin)
 	addrOf := func(name string) netip.Addr {
 		if a, ok := reverseAddr(name); ok {
 			return a
@@ -86,12 +86,7 @@ func emit(origin string, ttl uint32, records []Record, gens []GenerateAdd) []byt
 		if a, err := rdns.ParseReverseName(name); err == nil {
 			return a.Unmap()
 		}
-		if zn.Prefix.IsValid() {
-			if a, err := zn.AddrOf(name); err == nil {
-				return a.Unmap()
-			}
-		}
-		return netip.Addr{}
+		return classlessAddr(zn, name)
 	}
 	type item struct {
 		r    Record

@@ -126,7 +126,7 @@ type patcher struct {
 	touched map[entryKey]bool // entries already rewritten or removed
 	deleted map[entryKey]bool
 	seq     int
-	zn      *rdns.ZoneName
+	zn      []rdns.ZoneName
 	ttlGone []entryKey // deleted entries that wrote a TTL
 	names   map[string][]int32
 	recs    map[entryKey]Record
@@ -339,14 +339,33 @@ func (p *patcher) addrOf(name string) netip.Addr {
 		return a.Unmap()
 	}
 	if p.zn == nil {
-		zn, err := rdns.ParseZoneName(p.z.Origin, rdns.Slash)
-		if err != nil {
-			zn = rdns.ZoneName{}
-		}
-		p.zn = &zn
+		p.zn = classlessReadings(p.z.Origin)
 	}
-	if p.zn.Prefix.IsValid() {
-		if a, err := p.zn.AddrOf(name); err == nil {
+	return classlessAddr(p.zn, name)
+}
+
+// classlessReadings are the ways a classless origin can be read: a label
+// such as 0-31 is a /31 under RFC 4183 and a /27 as a first-last range, and
+// which one the zone set means is not known here. An owner's address does
+// not depend on it (its labels are the low octets), only the check that the
+// address lies inside the block does.
+func classlessReadings(origin string) []rdns.ZoneName {
+	out := []rdns.ZoneName{} // not nil: computed once
+	for _, st := range []rdns.Style{rdns.Slash, rdns.Range} {
+		if zn, err := rdns.ParseZoneName(origin, st); err == nil && zn.Prefix.IsValid() {
+			if len(out) == 0 || out[0].Prefix != zn.Prefix {
+				out = append(out, zn)
+			}
+		}
+	}
+	return out
+}
+
+// classlessAddr is the address of an owner under one of the readings, or
+// the zero Addr.
+func classlessAddr(readings []rdns.ZoneName, name string) netip.Addr {
+	for _, zn := range readings {
+		if a, err := zn.AddrOf(name); err == nil {
 			return a.Unmap()
 		}
 	}
