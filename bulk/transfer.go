@@ -265,8 +265,23 @@ func Undelegate(s *zoneset.Set, block netip.Prefix) (rdns.ChangeSet, string, err
 				continue
 			}
 			parentPTR = append(parentPTR, r.Data)
-			cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: parent.Origin, File: parent.Path, Name: owner, Addr: a,
-				Type: "PTR", New: r.Data, Reason: "moved from " + child.Origin})
+			add := rdns.Change{Action: rdns.Add, Zone: parent.Origin, File: parent.Path, Name: owner, Addr: a,
+				Type: "PTR", New: r.Data, Reason: "moved from " + child.Origin}
+			if r.Iter >= 0 {
+				if g, err := child.Generate(r.File, r.Entry); err == nil {
+					add.Generate = g.RHS // a candidate: kept only for a whole run the template gives
+				}
+			}
+			cs.Changes = append(cs.Changes, add)
+		}
+	}
+	// PTRs a $GENERATE line of the child made go back as $GENERATE lines
+	markRuns(cs.Changes, func(c *rdns.Change) (string, bool) {
+		return c.Generate, c.Action == rdns.Add && c.Type == "PTR" && c.Generate != ""
+	})
+	for i := range cs.Changes {
+		if c := &cs.Changes[i]; c.Generate != "" && c.Range == "" {
+			c.Generate = ""
 		}
 	}
 	cs.Sort()

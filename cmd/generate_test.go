@@ -158,3 +158,37 @@ func TestTransferExportIdempotent(t *testing.T) {
 		t.Errorf("empty block: exit %d\n%s", r.code, r.err)
 	}
 }
+
+// audit --fix on addresses a $GENERATE line makes: one change per address,
+// the line split around them, each journaled under its address, and a
+// second audit finds nothing left to fix there.
+func TestAuditFixThroughGenerate(t *testing.T) {
+	dir := copyExamples(t)
+	cfg := filepath.Join(dir, "rdnsctl.yaml")
+	csv := filepath.Join(dir, "ipam", "netbox-export.csv")
+	b, _ := os.ReadFile(csv)
+	b = append(b, "192.0.2.50/24,,,active,,mail.customer-x.example,\n192.0.2.51/24,,,active,,www.customer-x.example,\n"...)
+	os.WriteFile(csv, b, 0o644)
+	r := run(t, "", "", "audit", "--config", cfg, "--fix", "--no-validate", "--write", "--force", "--prefix", "192.0.2.0/24")
+	if r.code != 0 && r.code != 1 || !strings.Contains(r.err, "2 replaced") {
+		t.Fatalf("exit %d, want 2 replaced\n%s", r.code, r.err)
+	}
+	zone, _ := os.ReadFile(filepath.Join(dir, "zones", "db.192.0.2"))
+	for _, want := range []string{"$GENERATE 10-49 $ PTR 192-0-2-$.pool1.example.net.", "mail.customer-x.example.", "www.customer-x.example.",
+		"$GENERATE 52-254 $ PTR 192-0-2-$.pool1.example.net."} {
+		if !strings.Contains(string(zone), want) {
+			t.Errorf("zone lacks %q:\n%s", want, zone)
+		}
+	}
+	checkZones(t, filepath.Join(dir, "zones"))
+	for ip, name := range map[string]string{"192.0.2.50": "mail.customer-x.example.", "192.0.2.51": "www.customer-x.example."} {
+		r = run(t, "", "", "log", ip, "--config", cfg, "-o", "json")
+		if !strings.Contains(r.out, name) || !strings.Contains(r.out, "pool1.example.net.") {
+			t.Errorf("log %s:\n%s%s", ip, r.out, r.err)
+		}
+	}
+	r = run(t, "", "", "audit", "--config", cfg, "--fix", "--no-validate", "--prefix", "192.0.2.0/24", "--expect-no-changes")
+	if strings.Contains(r.err, "replaced") && !strings.Contains(r.err, "0 replaced") {
+		t.Errorf("second audit --fix plans changes:\n%s", r.err)
+	}
+}
