@@ -262,6 +262,7 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo bool) error {
 			return nil
 		}
 	}
+	var summary []report.Rows
 	if a.cfg.Output == "table" {
 		counts := report.Rows{Header: []string{"category", "findings"}}
 		for _, cat := range audit.Categories {
@@ -289,26 +290,30 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo bool) error {
 		for _, k := range keys {
 			pr.Add(k, itoa(byPrefix[k]))
 		}
-		total := 0
-		for _, n := range res.Counts {
-			total += n
-		}
-		if hidden := total - len(listed); hidden > 0 {
-			fmt.Fprintf(a.IO.Out, "%d addresses checked, %d findings (%d info findings not listed: --show-info lists them)\n\n", res.Checked, total, hidden)
-		} else {
-			fmt.Fprintf(a.IO.Out, "%d addresses checked, %d findings\n\n", res.Checked, total)
-		}
-		if total == 0 {
-			return nil
-		}
-		for _, t := range []report.Rows{counts, pr} {
-			if err := report.WriteTable(a.IO.Out, t, a.IO.OutTTY); err != nil {
+		summary = []report.Rows{counts, pr}
+	}
+	if err := a.render(out, rows); err != nil {
+		return err
+	}
+	// counts are a summary: stderr, after the findings on stdout
+	total := 0
+	for _, n := range res.Counts {
+		total += n
+	}
+	if hidden := total - len(listed); hidden > 0 {
+		a.info("%d addresses checked, %d findings (%d info findings not listed: --show-info lists them)", res.Checked, total, hidden)
+	} else {
+		a.info("%d addresses checked, %d findings", res.Checked, total)
+	}
+	if total > 0 {
+		for _, t := range summary {
+			a.info("")
+			if err := a.summaryTable(t); err != nil {
 				return err
 			}
-			fmt.Fprintln(a.IO.Out)
 		}
 	}
-	return a.render(out, rows)
+	return nil
 }
 
 // ipamErrors counts the problems of an IPAM read that make it incomplete.

@@ -182,14 +182,14 @@ func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool
 	if diffShown && f == report.Table {
 		return nil // the diff was the output
 	}
-	w := report.NewRowWriter(a.IO.Out, f, a.IO.OutTTY, []string{"action", "ip", "type", "name", "old", "new", "zone", "file"})
+	w := a.printer().Rows(report.ChangeHeader)
 	for i := range cs.Changes {
 		c := &cs.Changes[i]
 		ip := ""
 		if c.Addr.IsValid() {
 			ip = c.Addr.String()
 		}
-		w.Row(string(c.Action), ip, c.Type, c.Name, c.Old, c.New, c.Zone, c.File)
+		w.Row(string(c.Action), ip, c.Type, c.Name, c.Old, c.New, c.Zone, c.File, c.Reason)
 	}
 	return w.Close()
 }

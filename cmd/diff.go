@@ -198,7 +198,7 @@ func (a *App) renderDiff(changes []zonediff.Change, findings []zonecheck.Finding
 	if a.cfg.Output != "table" {
 		return a.render(out, rows)
 	}
-	if err := report.WriteTable(a.IO.Out, rows, a.IO.OutTTY); err != nil {
+	if err := a.printer().Table(rows); err != nil {
 		return err
 	}
 	if len(findings) > 0 {
@@ -207,7 +207,7 @@ func (a *App) renderDiff(changes []zonediff.Change, findings []zonecheck.Finding
 		for _, f := range findings {
 			fr.Add(f.File, itoa(f.Line), string(f.Severity), f.Code, f.Message)
 		}
-		if err := report.WriteTable(a.IO.Out, fr, a.IO.OutTTY); err != nil {
+		if err := a.printer().Table(fr); err != nil {
 			return err
 		}
 	}
@@ -220,7 +220,7 @@ func (a *App) renderDiff(changes []zonediff.Change, findings []zonecheck.Finding
 		for _, f := range resolved {
 			ar.Add("resolved", string(f.Category), f.Addr.String(), strings.Join(f.PTR, " "), f.Expected, f.Reason)
 		}
-		return report.WriteTable(a.IO.Out, ar, a.IO.OutTTY)
+		return a.printer().Table(ar)
 	}
 	return nil
 }

@@ -275,13 +275,10 @@ func (a *App) renderFCrDNS(results []fcrdns.Result, sum fcrdns.Summary, h *htmlR
 		counts.Add("mismatch", itoa(sum.Mismatch))
 		counts.Add("multi-ptr", itoa(sum.MultiPTR))
 		counts.Add("error", itoa(sum.Error))
-		if err := report.WriteTable(a.IO.Out, counts, a.IO.OutTTY); err != nil {
+		// the counts are a summary: stderr, so stdout holds only the rows
+		if err := a.summaryTable(counts); err != nil {
 			return err
 		}
-		if len(rows.Rows) == 0 {
-			return nil
-		}
-		fmt.Fprintln(a.IO.Out)
 	}
 	return a.render(out, rows)
 }

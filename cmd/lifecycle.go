@@ -108,7 +108,7 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 		if p.Line > 0 {
 			p.File = src
 		}
-		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %v\n", p)
+		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %s\n", safeLines(fmt.Sprint(p)))
 	}
 	if len(problems) > 0 && (strict || len(cs.Changes) == 0) {
 		if strict && len(cs.Changes) > 0 {

@@ -73,7 +73,7 @@ func (a *App) warn(e any) {
 	if a.cfg != nil && a.cfg.Quiet {
 		return
 	}
-	fmt.Fprintf(a.IO.ErrOut, "warning: %v\n", e)
+	fmt.Fprintf(a.IO.ErrOut, "warning: %s\n", safeLines(fmt.Sprint(e)))
 }
 
 // info prints a summary line on stderr unless --quiet.
@@ -81,5 +81,5 @@ func (a *App) info(format string, args ...any) {
 	if a.cfg != nil && a.cfg.Quiet {
 		return
 	}
-	fmt.Fprintf(a.IO.ErrOut, format+"\n", args...)
+	fmt.Fprintf(a.IO.ErrOut, "%s\n", safeLines(fmt.Sprintf(format, args...)))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/rdnsctl/rdnsctl/apply"
+	"github.com/rdnsctl/rdnsctl/report"
 )
 
 // Version is set at build time with -ldflags "-X github.com/rdnsctl/rdnsctl/cmd.Version=…".
@@ -88,7 +89,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	code := exitCode(err)
 	var se errSilent
 	if err != nil && !errors.Is(err, errFindings) && !errors.As(err, &se) {
-		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %v\n", err)
+		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %s\n", safeLines(err.Error()))
 	}
 	return code
 }
@@ -255,4 +256,14 @@ func (a *App) newCompletionCmd(root *cobra.Command) *cobra.Command {
 			return usageErrorf("completion %q: want bash, zsh or fish", args[0])
 		},
 	}
+}
+
+// safeLines is report.Text for a message of several lines: its newlines
+// stay, every other control character is escaped.
+func safeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = report.Text(l)
+	}
+	return strings.Join(lines, "\n")
 }

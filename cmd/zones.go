@@ -142,7 +142,29 @@ func (a *App) renderZones(s *zoneset.Set) error {
 
 // render writes a report in the --output format on stdout.
 func (a *App) render(v any, rows report.Rows) error {
-	return report.Render(a.IO.Out, report.Format(a.cfg.Output), a.IO.OutTTY, v, rows)
+	return a.printer().Render(v, rows)
+}
+
+// printer prints data on stdout in the --output format, with --no-headers.
+func (a *App) printer() report.Printer {
+	o := report.Options{Format: report.Table, TTY: a.IO.OutTTY}
+	if a.cfg != nil {
+		o.Format, o.NoHeaders = report.Format(a.cfg.Output), a.cfg.NoHeaders
+	}
+	return report.Printer{W: a.IO.Out, Options: o}
+}
+
+// summaryTable prints a table of counts on stderr, unless --quiet: counts
+// are not data, so they never mix with a report on stdout.
+func (a *App) summaryTable(rows report.Rows) error {
+	if a.cfg != nil && a.cfg.Quiet {
+		return nil
+	}
+	o := report.Options{Format: report.Table, TTY: a.IO.ErrTTY}
+	if a.cfg != nil {
+		o.NoHeaders = a.cfg.NoHeaders
+	}
+	return report.Printer{W: a.IO.ErrOut, Options: o}.Table(rows)
 }
 
 func (a *App) newZoneCmd() *cobra.Command {
@@ -342,7 +364,7 @@ it can be compared with BIND's own reading of the file:
 			}
 			if len(s.Problems) > 0 {
 				for _, p := range s.Problems {
-					fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %v\n", p)
+					fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %s\n", safeLines(fmt.Sprint(p)))
 				}
 				return errSilent{ExitUsage}
 			}

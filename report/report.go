@@ -43,16 +43,58 @@ type Rows struct {
 // Add appends a row.
 func (r *Rows) Add(cells ...string) { r.Rows = append(r.Rows, cells) }
 
+// Options say how a report is printed.
+type Options struct {
+	Format Format
+	// TTY says whether the writer is a terminal: tables are aligned only
+	// there, and tab-separated when piped.
+	TTY bool
+	// NoHeaders leaves out the header line of tables and CSV (--no-headers).
+	NoHeaders bool
+}
+
+// Printer writes reports to W with its options: the one way cmd prints
+// data.
+type Printer struct {
+	W io.Writer
+	Options
+}
+
+// Render writes the report: v as JSON, or rows as a table or CSV.
+func (p Printer) Render(v any, rows Rows) error {
+	if p.Format == JSON {
+		return WriteJSON(p.W, v)
+	}
+	w := p.Rows(rows.Header)
+	for _, r := range rows.Rows {
+		w.Row(r...)
+	}
+	return w.Close()
+}
+
+// Table writes rows as a table, whatever the format (for the summary tables
+// of a table report).
+func (p Printer) Table(rows Rows) error {
+	q := p
+	q.Format = Table
+	return q.Render(nil, rows)
+}
+
+// Rows streams a table or CSV report (CSV when the format is CSV).
+func (p Printer) Rows(header []string) RowWriter {
+	if p.NoHeaders {
+		header = nil
+	}
+	if p.Format == CSV {
+		return NewCSVWriter(p.W, header)
+	}
+	return NewTableWriter(p.W, header, p.TTY)
+}
+
 // Render writes the report in format f: v as JSON, or rows as a table or CSV.
 // tty says whether w is a terminal (tables are aligned only there).
 func Render(w io.Writer, f Format, tty bool, v any, rows Rows) error {
-	switch f {
-	case JSON:
-		return WriteJSON(w, v)
-	case CSV:
-		return WriteCSV(w, rows)
-	}
-	return WriteTable(w, rows, tty)
+	return Printer{W: w, Options: Options{Format: f, TTY: tty}}.Render(v, rows)
 }
 
 // WriteJSON writes v as indented JSON with a final newline.
@@ -69,25 +111,14 @@ func WriteJSON(w io.Writer, v any) error {
 
 // WriteCSV writes the header and rows as RFC 4180 CSV.
 func WriteCSV(w io.Writer, r Rows) error {
-	cw := NewCSVWriter(w, r.Header)
-	for _, row := range r.Rows {
-		cw.Row(row...)
-	}
-	return cw.Close()
+	return Printer{W: w, Options: Options{Format: CSV}}.Render(nil, r)
 }
 
 // WriteTable writes rows aligned in columns on a terminal, and as
 // tab-separated lines (header upper-cased, easy to cut and awk) when piped.
 func WriteTable(w io.Writer, r Rows, tty bool) error {
-	tw := NewTableWriter(w, r.Header, tty)
-	for _, row := range r.Rows {
-		tw.Row(row...)
-	}
-	return tw.Close()
+	return Printer{W: w, Options: Options{Format: Table, TTY: tty}}.Render(nil, r)
 }
-
-// cellCleaner keeps a cell on its line and in its column.
-var cellCleaner = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
 
 // TableWriter streams a table row by row: a report of a million changes is
 // written without holding its rows. On a terminal the rows are aligned (and
@@ -120,10 +151,7 @@ func (t *TableWriter) Row(cells ...string) {
 		if i > 0 {
 			io.WriteString(w, "\t")
 		}
-		if strings.ContainsAny(c, "\t\n\r") {
-			c = cellCleaner.Replace(c)
-		}
-		io.WriteString(w, c)
+		io.WriteString(w, Text(c)) // on its line, in its column, no terminal control
 	}
 	_, err := io.WriteString(w, "\n")
 	if err != nil && t.err == nil {
@@ -146,8 +174,9 @@ func (t *TableWriter) Close() error {
 
 // CSVWriter streams CSV rows.
 type CSVWriter struct {
-	cw *csv.Writer
-	bw *bufio.Writer
+	cw   *csv.Writer
+	bw   *bufio.Writer
+	safe []string
 }
 
 // NewCSVWriter starts a CSV report with its header.
@@ -155,13 +184,19 @@ func NewCSVWriter(w io.Writer, header []string) *CSVWriter {
 	bw := bufio.NewWriterSize(w, 64*1024)
 	c := &CSVWriter{cw: csv.NewWriter(bw), bw: bw}
 	if len(header) > 0 {
-		_ = c.cw.Write(header)
+		c.Row(header...)
 	}
 	return c
 }
 
-// Row writes one row.
-func (c *CSVWriter) Row(cells ...string) { _ = c.cw.Write(cells) }
+// Row writes one row, every cell neutralised by CSVCell.
+func (c *CSVWriter) Row(cells ...string) {
+	c.safe = c.safe[:0]
+	for _, x := range cells {
+		c.safe = append(c.safe, CSVCell(x))
+	}
+	_ = c.cw.Write(c.safe)
+}
 
 // Close flushes the report.
 func (c *CSVWriter) Close() error {
@@ -180,10 +215,7 @@ type RowWriter interface {
 
 // NewRowWriter streams rows in format f (Table or CSV).
 func NewRowWriter(w io.Writer, f Format, tty bool, header []string) RowWriter {
-	if f == CSV {
-		return NewCSVWriter(w, header)
-	}
-	return NewTableWriter(w, header, tty)
+	return Printer{W: w, Options: Options{Format: f, TTY: tty}}.Rows(header)
 }
 
 func upper(h []string) []string {
