@@ -184,12 +184,7 @@ func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool
 	}
 	w := a.printer().Rows(report.ChangeHeader)
 	for i := range cs.Changes {
-		c := &cs.Changes[i]
-		ip := ""
-		if c.Addr.IsValid() {
-			ip = c.Addr.String()
-		}
-		w.Row(string(c.Action), ip, c.Type, c.Name, c.Old, c.New, c.Zone, c.File, c.Reason)
+		w.Row(report.ChangeRow(&cs.Changes[i])...)
 	}
 	return w.Close()
 }

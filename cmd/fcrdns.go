@@ -275,10 +275,11 @@ func (a *App) renderFCrDNS(results []fcrdns.Result, sum fcrdns.Summary, h *htmlR
 		counts.Add("mismatch", itoa(sum.Mismatch))
 		counts.Add("multi-ptr", itoa(sum.MultiPTR))
 		counts.Add("error", itoa(sum.Error))
-		// the counts are a summary: stderr, so stdout holds only the rows
-		if err := a.summaryTable(counts); err != nil {
+		// the counts are a summary: stderr, after the rows on stdout
+		if err := a.render(out, rows); err != nil {
 			return err
 		}
+		return a.summaryTable(counts)
 	}
 	return a.render(out, rows)
 }

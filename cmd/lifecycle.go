@@ -346,9 +346,9 @@ func (a *App) newLogCmd() *cobra.Command {
 			if out.Entries == nil {
 				out.Entries = []journal.Entry{}
 			}
-			rows := report.Rows{Header: []string{"time", "operator", "action", "ip", "old", "new", "ticket", "zone"}}
-			for _, e := range entries {
-				rows.Add(e.Time.UTC().Format(time.RFC3339), e.Operator, e.Action, e.IP, e.Old, e.New, e.Ticket, e.Zone)
+			rows := report.Rows{Header: report.LogHeader}
+			for i := range entries {
+				rows.Add(report.LogRow(&entries[i])...)
 			}
 			return a.render(out, rows)
 		},

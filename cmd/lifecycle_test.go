@@ -383,8 +383,8 @@ func TestLifecycleRoundTrip(t *testing.T) {
 			}
 			for i, want := range tt.log {
 				got := strings.Split(rows[i+1], "\t")
-				// time operator action ip old new ticket zone
-				if len(got) != 8 || got[1] != want.operator || got[2] != want.action || got[3] != tt.ip || got[4] != want.old ||
+				// time operator action ip old new ticket zone type customer command
+				if len(got) != 11 || got[1] != want.operator || got[2] != want.action || got[3] != tt.ip || got[4] != want.old ||
 					got[5] != want.new || got[6] != want.ticket {
 					t.Errorf("log row %d = %q, want %+v", i+1, got, want)
 				}
