@@ -31,7 +31,7 @@ var jsonVerbs = []struct {
 	{"audit --fix --write", []string{"audit", "--fix", "--write"}, "", 0},
 	{"block-init", []string{"block-init", "192.0.2.0/28"}, "", 0},
 	{"block-init --write", []string{"block-init", "192.0.2.0/28", "--write"}, "", 0},
-	{"mass-rename", []string{"mass-rename", "192.0.2.0/24", "--suffix", "pool1.example.net.", "--to-suffix", "pool2.example.net."}, "", 0},
+	{"mass-rename", []string{"mass-rename", "192.0.2.0/24", "--suffix", "pool1.example.net.", "--to-suffix", "pool2.example.net.", "--force"}, "", 0},
 	{"transfer delegate", []string{"transfer", "delegate", "203.0.113.128/26"}, "", 0},
 	{"transfer undelegate", []string{"transfer", "undelegate", "198.51.100.64/26"}, "", 0},
 	{"transfer import", []string{"transfer", "import", "handover.csv", "--block", "203.0.113.0/24"}, "", 0},
