@@ -21,6 +21,9 @@ import (
 // backend is the zone-file backend of the configured zones.
 func (a *App) backend() (*plan.Backend, error) {
 	if len(a.cfg.Zones) == 0 {
+		if len(a.cfg.RemoteZones) > 0 {
+			return nil, nil // every zone lives on a server
+		}
 		return nil, usageErrorf("no zones: pass --zones DIR|FILE or set zones: in the config")
 	}
 	specs := make([]zoneset.Spec, len(a.cfg.Zones))
@@ -40,7 +43,11 @@ func (a *App) engine(f *changeFlags) (*apply.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &apply.Engine{Backend: b, Journal: a.journalPathFor(b), Note: func(s string) { a.warn(s) }}
+	lb, err := a.liveBackend(b)
+	if err != nil {
+		return nil, err
+	}
+	e := &apply.Engine{Backend: lb, Journal: a.journalPathFor(b), Note: func(s string) { a.warn(s) }}
 	if f != nil {
 		e.LockTimeout = f.lockTimeout
 	}
@@ -103,7 +110,31 @@ func (a *App) loadForChange(f *changeFlags) (*zoneset.Set, func(), error) {
 		unlock()
 		return nil, nil, err
 	}
-	return s, unlock, nil
+	if !f.write {
+		return s, unlock, nil
+	}
+	// a dynamic zone's file is frozen on its primary (the journal folded
+	// into it) and read again before it is patched; thawed when done
+	thaw, err := a.freezeDynamic(a.context(), s)
+	if err == nil && len(a.frozen) > 0 {
+		s, err = a.loadZones()
+	}
+	if err != nil {
+		if terr := thaw(); terr != nil {
+			a.warn(terr)
+		}
+		unlock()
+		return nil, nil, err
+	}
+	return s, func() {
+		if terr := thaw(); terr != nil {
+			a.warn(terr)
+			if a.reloadErr == nil {
+				a.reloadErr = terr
+			}
+		}
+		unlock()
+	}, nil
 }
 
 // journalPath is the change journal: the config's, else rdns-changes.jsonl
@@ -122,6 +153,9 @@ func (a *App) journalPathFor(b *plan.Backend) string {
 		return a.cfg.Journal
 	}
 	if b == nil {
+		if len(a.cfg.Zones) == 0 && len(a.cfg.RemoteZones) > 0 {
+			return filepath.Join(a.stateDir(), "rdns-changes.jsonl")
+		}
 		return filepath.Join(a.firstZoneDir(), "rdns-changes.jsonl")
 	}
 	return filepath.Join(b.StateDir(), "rdns-changes.jsonl")

@@ -167,6 +167,9 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 		a.info("%splan: %d zone(s), %d file(s): %d added, %d replaced, %d deleted, %d unchanged. Nothing written; run again with --write to apply.",
 			prefix, sum.Zones, files, sum.Added, sum.Replaced, sum.Deleted, sum.Unchanged)
 	}
+	if a.reloadErr != nil {
+		return &usageError{a.reloadErr}
+	}
 	if f.expectNoChanges && !p.Empty() && !sum.Written {
 		return errFindings
 	}

@@ -35,7 +35,11 @@ type Config struct {
 	Operator       string
 	Deprovision    string
 	Notify         string
-	Resolvers      []string
+	// Servers are the live servers (servers:); RemoteZones the zones read
+	// from and written to one of them ({origin, server} in zones:).
+	Servers     []ServerConfig
+	RemoteZones []RemoteZone
+	Resolvers   []string
 	// NoHeaders drops the header line of tables and CSV (--no-headers).
 	NoHeaders bool
 	// LockTimeout is how long a writer waits for another's lock (lock_timeout,
@@ -103,6 +107,7 @@ type rawConfig struct {
 	Operator    string            `mapstructure:"operator"`
 	Deprovision string            `mapstructure:"deprovision"`
 	Notify      string            `mapstructure:"notify"`
+	Servers     []rawServer       `mapstructure:"servers"`
 	Resolvers   []string          `mapstructure:"resolvers"`
 	LockTimeout time.Duration     `mapstructure:"lock_timeout"`
 	Checks      map[string]string `mapstructure:"checks"`
@@ -192,7 +197,13 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	if fromFile("ipam") {
 		c.IPAM = resolvePath(base, c.IPAM)
 	}
-	if c.Zones, err = decodeZones(v.Get("zones"), base, fromFile("zones")); err != nil {
+	if c.Zones, c.RemoteZones, err = decodeZones(v.Get("zones"), base, fromFile("zones")); err != nil {
+		return nil, err
+	}
+	if c.Servers, err = decodeServers(raw.Servers, base); err != nil {
+		return nil, err
+	}
+	if err := checkRemoteZones(c.RemoteZones, c.Servers); err != nil {
 		return nil, err
 	}
 	if c.Journal != "" && fromFile("journal") {
@@ -268,8 +279,9 @@ func resolvePath(base, p string) string {
 
 // decodeZones reads the zones key: a list of paths (flags, environment, or
 // config) or, in the config file, of {origin, file} maps.
-func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, error) {
+func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, []RemoteZone, error) {
 	var out []ZoneSpec
+	var remote []RemoteZone
 	add := func(path, origin string) {
 		if rel {
 			path = resolvePath(base, path)
@@ -292,25 +304,33 @@ func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, error) {
 			case string:
 				add(it, "")
 			case map[string]any:
+				if _, ok := it["server"]; ok {
+					rz, err := decodeRemoteZone(i, it)
+					if err != nil {
+						return nil, nil, err
+					}
+					remote = append(remote, rz)
+					continue
+				}
 				for k := range it {
 					if k != "file" && k != "origin" {
-						return nil, usageErrorf("config zones[%d]: unknown key %q: want origin and file", i, k)
+						return nil, nil, usageErrorf("config zones[%d]: unknown key %q: want origin and file, or origin and server", i, k)
 					}
 				}
 				file, _ := it["file"].(string)
 				origin, _ := it["origin"].(string)
 				if file == "" {
-					return nil, usageErrorf("config zones[%d]: no file", i)
+					return nil, nil, usageErrorf("config zones[%d]: no file", i)
 				}
 				add(file, origin)
 			default:
-				return nil, usageErrorf("config zones[%d]: want a path or {origin, file}", i)
+				return nil, nil, usageErrorf("config zones[%d]: want a path, {origin, file} or {origin, server}", i)
 			}
 		}
 	default:
-		return nil, usageErrorf("config zones: want a list")
+		return nil, nil, usageErrorf("config zones: want a list")
 	}
-	return out, nil
+	return out, remote, nil
 }
 
 // splitList splits a list of paths from the environment.

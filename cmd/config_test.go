@@ -88,6 +88,12 @@ var keyCases = map[string]keyCase{
 	"checks": {"{multiple-ptr: warning, out-of-zone: off}", want("Checks", func(c *Config) zonecheck.Severities { return c.Checks },
 		zonecheck.Severities{"multiple-ptr": zonecheck.Warning, "out-of-zone": zonecheck.Off})},
 	"lock_timeout": {"45s", want("LockTimeout", func(c *Config) time.Duration { return c.LockTimeout }, 45*time.Second)},
+	"servers": {"[{name: ns1, address: 127.0.0.1, role: secondary}]", want("Servers", func(c *Config) [3]string {
+		if len(c.Servers) != 1 {
+			return [3]string{}
+		}
+		return [3]string{c.Servers[0].Name, c.Servers[0].Address, c.Servers[0].Role}
+	}, [3]string{"ns1", "127.0.0.1:53", "secondary"})},
 }
 
 // clearEnv unsets every RDNSCTL_* variable for the test, and the places a

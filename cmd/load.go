@@ -15,7 +15,7 @@ func (a *App) loadZones() (*zoneset.Set, error) { return a.loadZonesFor(false) }
 func (a *App) loadZonesReadOnly() (*zoneset.Set, error) { return a.loadZonesFor(true) }
 
 func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
-	if len(a.cfg.Zones) == 0 {
+	if len(a.cfg.Zones) == 0 && len(a.cfg.RemoteZones) == 0 {
 		return nil, usageErrorf("no zones: pass --zones DIR|FILE or set zones: in the config")
 	}
 	specs := make([]zoneset.Spec, len(a.cfg.Zones))
@@ -29,6 +29,11 @@ func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
 		return nil, inputError(err)
 	}
 	a.warnAll(s.Problems)
+	if len(a.cfg.RemoteZones) > 0 {
+		if err := a.loadRemote(s); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

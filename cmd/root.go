@@ -48,6 +48,11 @@ type App struct {
 	ctx       context.Context
 	tx        *apply.Txn
 	committed bool
+	// frozen are the zones frozen on the primary for this write (their
+	// .jnl is folded into the file); reloadErr is a failed reload_cmd of
+	// zones this run wrote.
+	frozen    []string
+	reloadErr error
 }
 
 // context is the invocation's context.

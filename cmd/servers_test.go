@@ -1,0 +1,278 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/rdnsctl/rdnsctl/internal/dnstest"
+)
+
+const (
+	liveFileZone = `$ORIGIN 100.51.198.in-addr.arpa.
+$TTL 300
+@ IN SOA ns1.example.net. hostmaster.example.net. 2026112500 3600 600 86400 300
+@ IN NS ns1.example.net.
+5 IN PTR five.example.net.
+6 IN PTR six.example.net.
+`
+	liveDynZone = `$ORIGIN 7.0.10.in-addr.arpa.
+$TTL 300
+@ IN SOA ns1.example.net. hostmaster.example.net. 2026112500 3600 600 86400 300
+@ IN NS ns1.example.net.
+5 IN PTR five.example.net.
+`
+)
+
+// livePair starts a BIND primary serving a file-backed zone from zones/
+// and a dynamic zone, with a secondary, and writes rdnsctl.yaml naming them.
+func livePair(t *testing.T, extra string) (string, *dnstest.Pair) {
+	t.Helper()
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	if err := os.Mkdir(zones, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(zones, "db.198.51.100")
+	if err := os.WriteFile(file, []byte(liveFileZone), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dyn := filepath.Join(dir, "dyn.zone")
+	if err := os.WriteFile(dyn, []byte(liveDynZone), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := dnstest.StartBINDPair(t, []dnstest.PairZone{
+		{Origin: "100.51.198.in-addr.arpa", File: file},
+		{Origin: "7.0.10.in-addr.arpa", File: dyn, Dynamic: true},
+	})
+	writeLiveConfig(t, dir, p, fmt.Sprintf("tsig_file: %s", p.KeyFile), extra)
+	return dir, p
+}
+
+func writeLiveConfig(t *testing.T, dir string, p *dnstest.Pair, key, extra string) {
+	t.Helper()
+	conf := fmt.Sprintf(`zones:
+  - zones/
+  - {origin: 7.0.10.in-addr.arpa., server: primary}
+servers:
+  - name: primary
+    address: %s
+    role: primary
+    %s
+    reload_cmd: "%s"
+    timeout: 3s
+  - name: ns2
+    address: %s
+    role: secondary
+    tsig_file: %s
+    timeout: 2s
+%s`, p.Primary, key, p.RNDCCommand("reload"), p.Secondary, p.KeyFile, extra)
+	if err := os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ptrOf(t *testing.T, server, ip string) []string {
+	t.Helper()
+	name, _ := dns.ReverseAddr(ip)
+	q := new(dns.Msg)
+	q.SetQuestion(name, dns.TypePTR)
+	r, _, err := (&dns.Client{Timeout: 2 * time.Second}).Exchange(q, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, rr := range r.Answer {
+		if p, ok := rr.(*dns.PTR); ok {
+			out = append(out, p.Ptr)
+		}
+	}
+	return out
+}
+
+// eventually waits for the server to answer want for ip (NOTIFY and a
+// transfer take a moment).
+func eventually(t *testing.T, server, ip, want string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got := ptrOf(t, server, ip)
+		if strings.Join(got, ",") == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s answers %v for %s, want %q", server, got, ip, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func journalLines(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	return strings.Count(string(b), "\n")
+}
+
+func TestLiveServersRFC2136(t *testing.T) {
+	dir, p := livePair(t, "")
+	jpath := filepath.Join(dir, "zones", "rdns-changes.jsonl")
+
+	r := run(t, dir, "", "zones", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.out, `"axfr://primary/7.0.10.in-addr.arpa."`) {
+		t.Fatalf("zones: %d %s %s", r.code, r.out, r.err)
+	}
+
+	// block-init of the dynamic zone is pushed by UPDATE
+	r = run(t, dir, "", "block-init", "10.0.7.0/24", "--template", "h-{dashed}.pool.example.net.", "--skip-network-broadcast", "--write")
+	if r.code != 0 {
+		t.Fatalf("block-init: %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	eventually(t, p.Primary, "10.0.7.100", "h-10-0-7-100.pool.example.net.")
+	eventually(t, p.Primary, "10.0.7.5", "five.example.net.") // kept
+	eventually(t, p.Secondary, "10.0.7.100", "h-10-0-7-100.pool.example.net.")
+	if n := journalLines(t, jpath); n != 253 {
+		t.Errorf("journal has %d lines, want 253 (254 addresses, one kept)", n)
+	}
+	// a second run pushes nothing
+	r = run(t, dir, "", "block-init", "10.0.7.0/24", "--template", "h-{dashed}.pool.example.net.", "--skip-network-broadcast", "--write")
+	if r.code != 0 || !strings.Contains(r.err, "no changes") {
+		t.Fatalf("second block-init: %d %s", r.code, r.err)
+	}
+	if n := journalLines(t, jpath); n != 253 {
+		t.Errorf("after the no-op run the journal has %d lines", n)
+	}
+
+	// mass-rename and set through UPDATE
+	r = run(t, dir, "", "mass-rename", "10.0.7.0/24", "--suffix", "pool.example.net.", "--to-suffix", "dyn.example.net.", "--write", "--force")
+	if r.code != 0 {
+		t.Fatalf("mass-rename: %d %s", r.code, r.err)
+	}
+	eventually(t, p.Primary, "10.0.7.100", "h-10-0-7-100.dyn.example.net.")
+	r = run(t, dir, "", "set", "10.0.7.9", "mail.customer.example.", "--no-validate", "--write")
+	if r.code != 0 {
+		t.Fatalf("set: %d %s", r.code, r.err)
+	}
+	eventually(t, p.Secondary, "10.0.7.9", "mail.customer.example.")
+
+	r = run(t, dir, "", "servers", "check", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("servers check: %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	var rep struct {
+		Zones []struct {
+			Zone, Server, Role, Status string
+			Serial                     *uint32
+			WantSerial                 *uint32 `json:"want_serial"`
+		} `json:"zones"`
+		Summary struct {
+			Statuses map[string]int `json:"statuses"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &rep); err != nil {
+		t.Fatal(err, r.out)
+	}
+	if len(rep.Zones) != 4 || rep.Summary.Statuses["ok"] != 4 {
+		t.Errorf("servers check: %s", r.out)
+	}
+
+	// a file zone with a BIND journal beside it is never written
+	file := filepath.Join(dir, "zones", "db.198.51.100")
+	before, _ := os.ReadFile(file)
+	if err := os.WriteFile(file+".jnl", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, dir, "", "set", "198.51.100.5", "new.example.net.", "--no-validate", "--write")
+	if r.code != 2 || !strings.Contains(r.err, "has a BIND journal beside it") {
+		t.Fatalf("set with a .jnl: %d %s", r.code, r.err)
+	}
+	if after, _ := os.ReadFile(file); string(after) != string(before) {
+		t.Fatalf("the zone file was written beside a .jnl")
+	}
+	os.Remove(file + ".jnl")
+
+	// reload_cmd makes the primary serve the file edit
+	r = run(t, dir, "", "set", "198.51.100.5", "new.example.net.", "--no-validate", "--write")
+	if r.code != 0 {
+		t.Fatalf("set in the file zone: %d %s", r.code, r.err)
+	}
+	eventually(t, p.Primary, "198.51.100.5", "new.example.net.")
+	eventually(t, p.Secondary, "198.51.100.5", "new.example.net.")
+
+	// a secondary whose transfers are blocked falls behind
+	p.SetTransfers(false)
+	r = run(t, dir, "", "set", "10.0.7.10", "ten.customer.example.", "--no-validate", "--write")
+	if r.code != 0 {
+		t.Fatalf("set: %d %s", r.code, r.err)
+	}
+	r = run(t, dir, "", "servers", "check")
+	if r.code != 1 || !strings.Contains(r.out, "7.0.10.in-addr.arpa.\tns2\tsecondary") || !strings.Contains(r.out, "behind") {
+		t.Fatalf("blocked secondary: %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	if strings.Count(r.out, "behind") != 1 {
+		t.Errorf("only ns2's copy of the dynamic zone is behind:\n%s", r.out)
+	}
+
+	// the same serial with other data: differs, only with --records
+	edited := strings.Replace(string(mustRead(t, file)), "six.example.net.", "sechs.example.net.", 1)
+	if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, dir, "", "servers", "check", "100.51.198.in-addr.arpa")
+	if r.code != 0 {
+		t.Fatalf("serials alone cannot see it: %d %s %s", r.code, r.out, r.err)
+	}
+	r = run(t, dir, "", "servers", "check", "100.51.198.in-addr.arpa", "--records")
+	if r.code != 1 || strings.Count(r.out, "differs") != 2 || !strings.Contains(r.out, "198.51.100.6 ours PTR sechs.example.net., theirs PTR six.example.net.") {
+		t.Fatalf("planted difference: %d\n%s\n%s", r.code, r.out, r.err)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestLiveServersKeyErrors(t *testing.T) {
+	dir, p := livePair(t, "")
+	writeLiveConfig(t, dir, p, "tsig: {name: rdnsctl-key, algorithm: hmac-sha256, secret: c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=}", "")
+	r := run(t, dir, "", "set", "10.0.7.9", "mail.customer.example.", "--no-validate", "--write")
+	if r.code != 2 || !strings.Contains(r.err, "BADSIG") {
+		t.Fatalf("wrong secret: %d %s", r.code, r.err)
+	}
+	if strings.Contains(r.err, "c2VjcmV0") {
+		t.Errorf("the secret is printed: %s", r.err)
+	}
+	// the secret from the environment wins
+	t.Setenv("RDNSCTL_TSIG_SECRET_PRIMARY", p.Secret)
+	r = run(t, dir, "", "set", "10.0.7.9", "mail.customer.example.", "--no-validate", "--write")
+	if r.code != 0 {
+		t.Fatalf("secret from RDNSCTL_TSIG_SECRET_PRIMARY: %d %s", r.code, r.err)
+	}
+	eventually(t, p.Primary, "10.0.7.9", "mail.customer.example.")
+	t.Setenv("RDNSCTL_TSIG_SECRET_PRIMARY", "")
+
+	writeLiveConfig(t, dir, p, "tsig: {name: nobody, secret: c2VjcmV0}", "")
+	r = run(t, dir, "", "set", "10.0.7.9", "other.customer.example.", "--no-validate", "--write")
+	if r.code != 2 || !strings.Contains(r.err, "BADKEY") {
+		t.Fatalf("unknown key: %d %s", r.code, r.err)
+	}
+	writeLiveConfig(t, dir, p, "tsig: {name: old, algorithm: hmac-md5, secret: c2VjcmV0}", "")
+	r = run(t, dir, "", "zones")
+	if r.code != 2 || !strings.Contains(r.err, "hmac-md5 is obsolete") {
+		t.Fatalf("md5: %d %s", r.code, r.err)
+	}
+	eventually(t, p.Primary, "10.0.7.9", "mail.customer.example.")
+}
