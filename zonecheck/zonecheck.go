@@ -361,7 +361,7 @@ func (c *checker) addresses(z *zoneset.Zone) {
 // owner checks the records refs[i:j] of one address.
 func (c *checker) owner(z *zoneset.Zone, i, j int, first int32) {
 	var genPTR, plainPTR, firstPTR *zonefile.Record
-	seen := map[string]bool{}
+	seen := make(map[string]bool, j-i)
 	var lines []string
 	max := c.opt.maxLines()
 	for k := i; k < j; k++ {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package zonecheck
+
+const raceEnabled = false
