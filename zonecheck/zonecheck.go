@@ -18,6 +18,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -354,7 +355,13 @@ func (c *checker) addresses(z *zoneset.Zone) {
 		if _, cut := z.DelegatedAt(r.Name); cut {
 			continue
 		}
-		c.add(r, CodeBadOwner, "PTR owner %s is not the name of an address in %s", r.Name, z.Origin)
+		hint := ""
+		if pre, ok := strings.CutSuffix(r.Name, "."+z.Origin); ok {
+			if a, err := netip.ParseAddr(pre); err == nil {
+				hint = fmt.Sprintf(": the address %s written as the owner? (its name is %s)", a, rdns.ReverseName(a))
+			}
+		}
+		c.add(r, CodeBadOwner, "PTR owner %s is not the name of an address in %s%s", r.Name, z.Origin, hint)
 	}
 }
 

@@ -59,6 +59,7 @@ func TestCheck(t *testing.T) {
 		{"two ptrs", head + "5 PTR a.example.net.\n5 PTR b.example.net.\n", []string{CodeMultiPTR + "@5"}},
 		{"same ptr twice is one record", head + "5 PTR a.example.net.\n5 PTR a.example.net.\n", nil},
 		{"bad owner", head + "5.6 PTR a.example.net.\n", []string{CodeBadOwner + "@5"}},
+		{"address as owner", head + "198.51.100.7 PTR a.example.net.\n", []string{CodeBadOwner + "@5"}},
 		{"underscore owner", head + "a_b PTR a.example.net.\n", []string{CodeBadOwner + "@5"}},
 		{"generate overlap", head + "$GENERATE 1-10 $ PTR h-$.example.net.\n5 PTR custom.example.net.\n", []string{CodeGenerateOver + "@6"}},
 		{"no ns", "$ORIGIN 100.51.198.in-addr.arpa.\n$TTL 3600\n@ SOA ns1.example.net. h.example.net. 1 2 3 4 5\n1 PTR a.example.net.\n", []string{CodeMissingNS + "@0"}},
@@ -103,6 +104,7 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, file := loadZone(t, tt.zone)
+
 			got := codesOf(Check(s, Options{}))
 			if strings.Join(got, ",") != strings.Join(tt.codes, ",") {
 				t.Fatalf("findings %v, want %v", got, tt.codes)
@@ -118,6 +120,21 @@ func TestCheck(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Messages say what was probably meant.
+func TestMessages(t *testing.T) {
+	tests := []struct{ zone, want string }{
+		{head + "198.51.100.7 PTR a.example.net.\n", "the address 198.51.100.7 written as the owner? (its name is 7.100.51.198.in-addr.arpa.)"},
+		{head + "5 PTR mail.example.com\n", "written without its final dot? (meant mail.example.com.)"},
+		{head + "5 PTR a_b.example.com.\n", `label "a_b": contains an underscore`},
+	}
+	for _, tt := range tests {
+		s, _ := loadZone(t, tt.zone)
+		if f := Check(s, Options{}); len(f) != 1 || !strings.Contains(f[0].Message, tt.want) {
+			t.Errorf("findings %+v, want one whose message contains %q", f, tt.want)
+		}
 	}
 }
 
