@@ -72,6 +72,7 @@ func (a *App) beginWrite(f *changeFlags) (func(), error) {
 	}
 	a.tx = tx
 	return func() {
+		a.thawFrozen()
 		_ = tx.Close()
 		if a.tx == tx {
 			a.tx = nil
@@ -110,31 +111,7 @@ func (a *App) loadForChange(f *changeFlags) (*zoneset.Set, func(), error) {
 		unlock()
 		return nil, nil, err
 	}
-	if !f.write {
-		return s, unlock, nil
-	}
-	// a dynamic zone's file is frozen on its primary (the journal folded
-	// into it) and read again before it is patched; thawed when done
-	thaw, err := a.freezeDynamic(a.context(), s)
-	if err == nil && len(a.frozen) > 0 {
-		s, err = a.loadZones()
-	}
-	if err != nil {
-		if terr := thaw(); terr != nil {
-			a.warn(terr)
-		}
-		unlock()
-		return nil, nil, err
-	}
-	return s, func() {
-		if terr := thaw(); terr != nil {
-			a.warn(terr)
-			if a.reloadErr == nil {
-				a.reloadErr = terr
-			}
-		}
-		unlock()
-	}, nil
+	return s, unlock, nil
 }
 
 // journalPath is the change journal: the config's, else rdns-changes.jsonl

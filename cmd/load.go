@@ -34,6 +34,19 @@ func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
 			return nil, err
 		}
 	}
+	if !readOnly && a.tx != nil && a.thaw == nil {
+		// writing: a dynamic zone's file is frozen on its primary (the
+		// journal folded into it) and read again before it is patched;
+		// thawed when the write's lock is released
+		thaw, err := a.freezeDynamic(a.context(), s)
+		a.thaw = thaw
+		if err != nil {
+			return nil, err
+		}
+		if len(a.frozen) > 0 {
+			return a.loadZonesFor(false)
+		}
+	}
 	return s, nil
 }
 

@@ -52,6 +52,7 @@ type App struct {
 	// .jnl is folded into the file); reloadErr is a failed reload_cmd of
 	// zones this run wrote.
 	frozen    []string
+	thaw      func() error
 	reloadErr error
 }
 

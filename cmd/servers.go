@@ -382,8 +382,61 @@ func (a *App) freezeDynamic(ctx context.Context, s *zoneset.Set) (thaw func() er
 		}
 		frozen = append(frozen, z)
 		a.frozen = append(a.frozen, z.Origin)
+		if err := waitDumped(ctx, p, z); err != nil {
+			return thaw, err
+		}
 	}
 	return thaw, nil
+}
+
+// waitDumped waits until the frozen zone's file holds what the server
+// serves: named dumps the zone after rndc freeze has returned, so the file's
+// SOA serial is polled until it is the served one.
+func waitDumped(ctx context.Context, p *ServerConfig, z *zoneset.Zone) error {
+	served, err := p.dnsServer().Serial(ctx, z.Origin)
+	if err != nil {
+		return fmt.Errorf("freeze %s: %w (nothing written)", z.Origin, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		data, err := os.ReadFile(z.Path)
+		if err == nil {
+			if fz, perr := zonefile.ParseBytes(data, z.Path, zonefile.Options{Origin: z.Origin}); fz != nil {
+				for _, r := range fz.Records {
+					if r.Type == zonefile.TypeSOA {
+						if soa, err := zonefile.ParseSOA(r.Data); err == nil && soa.Serial == served {
+							return nil
+						}
+						break
+					}
+				}
+			} else {
+				err = perr
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("freeze %s: the file %s does not hold the served serial %d after 30s (nothing written)", z.Origin, z.Path, served)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %v", errInterrupted, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// thawFrozen thaws the zones freezeDynamic froze.
+func (a *App) thawFrozen() {
+	if a.thaw == nil {
+		return
+	}
+	if err := a.thaw(); err != nil {
+		a.warn(err)
+		if a.reloadErr == nil {
+			a.reloadErr = err
+		}
+	}
+	a.thaw = nil
 }
 
 // reloadZones runs the primary's reload_cmd once per written zone. A zone

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -275,4 +276,57 @@ func TestLiveServersKeyErrors(t *testing.T) {
 		t.Fatalf("md5: %d %s", r.code, r.err)
 	}
 	eventually(t, p.Primary, "10.0.7.9", "mail.customer.example.")
+}
+
+// A dynamic zone kept in the zones directory: its file is frozen on the
+// primary (journal folded in), read again, patched and thawed, and the
+// updates the journal held survive.
+func TestLiveServersFreezeThaw(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	file := filepath.Join(zones, "db.10.0.8")
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(liveDynZone, "7.0.10", "8.0.10")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := dnstest.StartBINDPair(t, []dnstest.PairZone{{Origin: "8.0.10.in-addr.arpa", File: file, Dynamic: true, InPlace: true}})
+	nsupdate, err := exec.LookPath("nsupdate")
+	if err != nil {
+		t.Skip("nsupdate not found: install bind9-dnsutils")
+	}
+	cmd := exec.Command(nsupdate, "-k", p.KeyFile)
+	cmd.Stdin = strings.NewReader(fmt.Sprintf("server 127.0.0.1 %s\nzone 8.0.10.in-addr.arpa.\nupdate add 20.8.0.10.in-addr.arpa. 300 PTR twenty.example.net.\nsend\n", strings.TrimPrefix(p.Primary, "127.0.0.1:")))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nsupdate: %v %s", err, out)
+	}
+	if _, err := os.Stat(file + ".jnl"); err != nil {
+		t.Fatalf("BIND wrote no journal: %v", err)
+	}
+	conf := func(freeze string) {
+		c := fmt.Sprintf("zones: [zones/]\nservers:\n  - name: primary\n    address: %s\n    tsig_file: %s\n%s", p.Primary, p.KeyFile, freeze)
+		if err := os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf("")
+	r := run(t, dir, "", "set", "10.0.8.5", "new.example.net.", "--no-validate", "--write")
+	if r.code != 2 || !strings.Contains(r.err, "freeze_cmd") {
+		t.Fatalf("without freeze_cmd: %d %s", r.code, r.err)
+	}
+	conf(fmt.Sprintf("    freeze_cmd: %q\n    thaw_cmd: %q\n", p.RNDCCommand("freeze"), p.RNDCCommand("thaw")))
+	r = run(t, dir, "", "set", "10.0.8.5", "new.example.net.", "--no-validate", "--write")
+	if r.code != 0 {
+		t.Fatalf("with freeze_cmd: %d %s", r.code, r.err)
+	}
+	eventually(t, p.Primary, "10.0.8.5", "new.example.net.")
+	eventually(t, p.Primary, "10.0.8.20", "twenty.example.net.")
+	if b := mustRead(t, file); !strings.Contains(string(b), "twenty.example.net.") || !strings.Contains(string(b), "new.example.net.") {
+		t.Errorf("the file lacks the journal's update or the change:\n%s", b)
+	}
+	// the zone takes updates again after the thaw
+	cmd = exec.Command(nsupdate, "-k", p.KeyFile)
+	cmd.Stdin = strings.NewReader(fmt.Sprintf("server 127.0.0.1 %s\nzone 8.0.10.in-addr.arpa.\nupdate add 21.8.0.10.in-addr.arpa. 300 PTR x.example.net.\nsend\n", strings.TrimPrefix(p.Primary, "127.0.0.1:")))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nsupdate after the thaw: %v %s", err, out)
+	}
 }

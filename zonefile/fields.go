@@ -345,7 +345,10 @@ func findOrigin(data []byte) (string, error) {
 			if len(first) > 0 && first[0] == '$' {
 				if eqFold(first, "$ORIGIN") && len(toks) == 2 {
 					if o, err := appendName(nil, lx.text(toks[1]), scan); err == nil {
-						if !seenRecord {
+						// "$ORIGIN ." is how named dumps a zone (a dynamic
+						// zone's file after rndc freeze, a secondary's copy)
+						// before the SOA's absolute owner: not the origin
+						if !seenRecord && string(o) != "." {
 							return string(o), nil
 						}
 						scan = string(o)

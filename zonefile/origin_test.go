@@ -45,3 +45,20 @@ func TestOriginFromFileName(t *testing.T) {
 		})
 	}
 }
+
+// A zone file as named dumps it (rndc freeze of a dynamic zone, a
+// secondary's copy) starts with "$ORIGIN ." and an absolute SOA owner: the
+// origin is the SOA's owner, not the root.
+func TestOriginOfNamedDump(t *testing.T) {
+	dump := "$ORIGIN .\n$TTL 300\t; 5 minutes\n8.0.10.in-addr.arpa\tIN SOA\tns1.example.net. hostmaster.example.net. (\n\t\t\t\t2026112501 ; serial\n\t\t\t\t3600 600 86400 300 )\n\t\t\tNS\tns1.example.net.\n$ORIGIN 8.0.10.in-addr.arpa.\n20\t\t\tPTR\ttwenty.example.net.\n"
+	z, err := ParseBytes([]byte(dump), "db.10.0.8", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.Origin != "8.0.10.in-addr.arpa." {
+		t.Fatalf("origin %q", z.Origin)
+	}
+	if len(z.Warnings) != 0 {
+		t.Errorf("warnings: %v", z.Warnings)
+	}
+}

@@ -255,6 +255,10 @@ func notZone(name string) bool {
 	if strings.HasPrefix(name, ".") {
 		return true
 	}
+	// named's temporary file while it dumps a zone (tmp-XXXXXXXXXX)
+	if len(name) == 14 && strings.HasPrefix(name, "tmp-") {
+		return true
+	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".conf", ".yaml", ".yml", ".json", ".jsonl", ".csv", ".md", ".txt", ".jnl", ".lock", ".key", ".private", ".tmp", ".sh", ".go", ".signed", ".jbk", ".mkeys":
 		return true

@@ -19,6 +19,9 @@ type PairZone struct {
 	Origin  string
 	File    string
 	Dynamic bool
+	// InPlace serves a dynamic zone from File itself (BIND writes File.jnl
+	// beside it), as when the zones directory holds dynamic zones.
+	InPlace bool
 }
 
 // Pair is a running BIND primary and a secondary that transfers every zone
@@ -98,7 +101,7 @@ func StartBINDPair(tb testing.TB, zones []PairZone) *Pair {
 		if err != nil {
 			tb.Fatalf("dnstest: %v", err)
 		}
-		if z.Dynamic {
+		if z.Dynamic && !z.InPlace {
 			data, err := os.ReadFile(f)
 			if err != nil {
 				tb.Fatalf("dnstest: %v", err)
