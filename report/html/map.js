@@ -2,12 +2,14 @@
 // findings table sortable and filterable. No network, no libraries.
 (function () {
   "use strict";
-  var t0 = performance.now();
+  var t0 = performance.now(), stages = [];
+  function stage(name) { stages.push(name + ":" + Math.round(performance.now() - t0)); document.body.dataset.stages = stages.join(" "); }
   var body = document.body;
   function $(id) { return document.getElementById(id); }
   var data = JSON.parse($("rdnsctl-data").textContent);
   var map = JSON.parse($("rdnsctl-map").textContent);
   var fc = map.mode === "fcrdns";
+  stage("parse");
 
   // --- colours (Okabe–Ito), RGB, by state number --------------------------
   var cs = getComputedStyle(document.documentElement);
@@ -46,6 +48,7 @@
     li.querySelector(".lc").textContent = n.toLocaleString("en-US");
   });
   body.dataset.cells = managed;
+  stage("cells");
 
   // --- details for the tooltip ------------------------------------------------
   var findings = data.findings || [], results = data.results || [];
@@ -56,6 +59,17 @@
   var details = new Map();
   map.details.forEach(function (d) { details.set(d[0], d); });
 
+  // netKey is what the map's filter compares: the /24 of an IPv4 address
+  // ("10.0.7") or the /48 of an IPv6 one ("2001:db8:100"), "" for neither.
+  function netKey(ip) {
+    if (!ip) return "";
+    if (ip.indexOf(":") >= 0) {
+      var h = expand6(ip);
+      return h ? h.slice(0, 3).map(function (x) { return parseInt(x || "0", 16).toString(16); }).join(":") : "";
+    }
+    var p = ip.split(".");
+    return p.length === 4 ? p.slice(0, 3).join(".") : "";
+  }
   // v6key is the /64 of an IPv6 address ("2001:db8:100:7"), or "" for IPv4.
   function v6key(ip) {
     if (!ip || ip.indexOf(":") < 0) return "";
@@ -91,13 +105,14 @@
       if (p) { var bb = document.createElement("b"); bb.textContent = p; lab.appendChild(bb); }
       var c = document.createElement("canvas");
       c.width = TILE; c.height = TILE; c.tabIndex = 0;
-      c.dataset.tile = ti; c.dataset.net = net;
+      c.dataset.tile = ti; c.dataset.net = netKey(net.replace(/\/24$/, "")); c.dataset.label = net;
       c.setAttribute("aria-label", net + ": " + (p ? p + " addresses with findings" : "no findings"));
       d.appendChild(lab); d.appendChild(c); wrap.appendChild(d);
       tileNets[ti] = net; canvases[ti] = c; total++;
     });
     sec.appendChild(wrap); root.appendChild(sec);
   });
+  stage("tiles");
   function problems(ti) {
     var n = 0, o = ti * 256;
     for (var k = 0; k < 256; k++) if ((cells[o + k] & 15) >= S.delegated) n++;
@@ -158,7 +173,7 @@
       var d = document.createElement("div"); d.className = "tile v6b";
       var lab = document.createElement("span"); lab.className = "tl"; lab.textContent = blk.prefix;
       var c = document.createElement("canvas"); c.width = 256; c.height = 256; c.tabIndex = 0;
-      c.dataset.v6 = n; c.dataset.net = blk.prefix;
+      c.dataset.v6 = n; c.dataset.net = netKey(blk.prefix.replace(/\/48$/, "")); c.dataset.label = blk.prefix;
       c.setAttribute("aria-label", blk.prefix + ": " + cellsOf.size + " /64s with PTRs or findings");
       d.appendChild(lab); d.appendChild(c); w6.appendChild(d); v6.push(c);
     });
@@ -197,6 +212,7 @@
   function finished() {
     if (!first) return;
     first = false;
+    stage("drawn");
     body.dataset.drawMs = Math.round(performance.now());
     body.dataset.scriptMs = Math.round(performance.now() - t0);
     body.dataset.tilesDrawn = drawn;
@@ -213,7 +229,7 @@
     all.forEach(function (c) { io.observe(c); });
     if (!all.length) finished();
   }
-  window.addEventListener("beforeprint", function () { all.forEach(drawAny); });
+  window.addEventListener("beforeprint", function () { all.forEach(drawAny); var d = $("fdetails"); if (d) d.open = true; });
 
   // --- tooltip --------------------------------------------------------------
   var tip = $("tip");
@@ -292,32 +308,46 @@
 
   // --- findings table: filter, sort, and the map's /24 filter ------------------
   var table = $("ftable"), rows = table ? Array.prototype.slice.call(table.tBodies[0].rows) : [];
-  var controls = document.querySelector(".controls"), netOnly = "", selected = null;
+  var controls = document.querySelector(".controls"), netOnly = "", selected = null, fdet = $("fdetails");
   if (controls) controls.hidden = false;
   var q = $("filter"), cat = $("cat"), shown = $("shown"), nf = $("net-filter");
+  var heads = table ? Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent; }) : [];
+  var ipCol = heads.indexOf("ip"), catCol = heads.indexOf("category") >= 0 ? heads.indexOf("category") : heads.indexOf("verdict");
+  function cellText(r, c) { return c >= 0 && r.cells[c] ? r.cells[c].textContent : ""; }
   var cats = [];
-  rows.forEach(function (r) { if (r.dataset.cat && cats.indexOf(r.dataset.cat) < 0) cats.push(r.dataset.cat); });
+  rows.forEach(function (r) { var c = cellText(r, catCol); if (c && cats.indexOf(c) < 0) cats.push(c); });
   cats.forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; cat.appendChild(o); });
-  var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
+  var texts = null, nets = null, netLabel = "";
   function apply() {
+    if (!texts) {
+      texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
+      nets = rows.map(function (r) { return netKey(cellText(r, ipCol)); });
+    }
     var s = q.value.trim().toLowerCase(), cv = cat.value, n = 0;
     rows.forEach(function (r, i) {
-      var ok = (!s || texts[i].indexOf(s) >= 0) && (!cv || r.dataset.cat === cv) && (!netOnly || r.dataset.net === netOnly);
+      var ok = (!s || texts[i].indexOf(s) >= 0) && (!cv || cellText(r, catCol) === cv) && (!netOnly || nets[i] === netOnly);
       r.hidden = !ok; if (ok) n++;
     });
+    count(n);
+    nf.hidden = !netOnly; nf.querySelector("b").textContent = netLabel;
+  }
+  function count(n) {
     shown.textContent = n === rows.length ? rows.length.toLocaleString("en-US") + " rows" : n.toLocaleString("en-US") + " of " + rows.length.toLocaleString("en-US") + " rows";
-    nf.hidden = !netOnly; nf.querySelector("b").textContent = netOnly;
   }
   function selectNet(c) {
     if (selected) selected.parentNode.classList.remove("sel");
     if (netOnly === c.dataset.net) { netOnly = ""; selected = null; }
-    else { netOnly = c.dataset.net; selected = c; c.parentNode.classList.add("sel"); }
+    else { netOnly = c.dataset.net; netLabel = c.dataset.label; selected = c; c.parentNode.classList.add("sel"); }
     apply();
+    // filtered first, then opened: only the shown rows are laid out
+    if (netOnly && fdet) fdet.open = true;
     if (netOnly && table) table.scrollIntoView({ block: "start" });
   }
   $("net-clear").addEventListener("click", function () { if (selected) selected.parentNode.classList.remove("sel"); netOnly = ""; selected = null; apply(); });
-  q.addEventListener("input", apply); cat.addEventListener("change", apply);
-  apply();
+  q.addEventListener("input", function () { apply(); if (fdet && q.value) fdet.open = true; });
+  cat.addEventListener("change", function () { apply(); if (fdet && cat.value) fdet.open = true; });
+  count(rows.length);
+  stage("table");
   function ipKey(s) {
     if (s.indexOf(":") >= 0) { var e = expand6(s); return e ? "6" + e.map(function (x) { return ("0000" + x).slice(-4); }).join("") : s; }
     var p = s.split("."); if (p.length !== 4) return s;
@@ -340,7 +370,7 @@
         var tb = table.tBodies[0], frag = document.createDocumentFragment();
         keyed.forEach(function (x) { frag.appendChild(x[2]); });
         tb.appendChild(frag);
-        rows = keyed.map(function (x) { return x[2]; }); texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
+        rows = keyed.map(function (x) { return x[2]; }); texts = nets = null;
       }
       th.addEventListener("click", sort);
       th.addEventListener("keydown", function (ev) { if (ev.key === "Enter") sort(); });
