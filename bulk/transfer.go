@@ -29,6 +29,10 @@ type DelegateOptions struct {
 	// Generate writes the parent's CNAMEs as $GENERATE lines; without it
 	// they are when the parent already writes CNAMEs that way.
 	Generate bool
+	// Glue gives the addresses of NS names that lie inside the zones (the
+	// child's or the parent's): the parent gets them as A/AAAA records, and
+	// so does a local child zone. Only such names take glue, and they need it.
+	Glue map[string][]netip.Addr
 }
 
 // Delegate plans the move of an IPv4 block smaller than a /24 into an RFC
@@ -70,15 +74,53 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 	if len(ns) == 0 {
 		ns = apexNS(parent)
 	}
+	glue := map[string][]netip.Addr{}
+	for n, addrs := range opt.Glue {
+		glue[rdns.CanonicalHostname(n)] = addrs
+	}
 	for i, n := range ns {
 		n = rdns.CanonicalHostname(n)
 		if err := rdns.CheckHostname(n); err != nil {
 			return cs, fmt.Errorf("--ns %s: %w", n, err)
 		}
-		if inside(n, childOrigin) || inside(n, parent.Origin) {
-			return cs, fmt.Errorf("--ns %s lies inside %s and would need glue (an address record in the zone): name a server outside the reverse zones", n, map[bool]string{true: childOrigin, false: parent.Origin}[inside(n, childOrigin)])
-		}
 		ns[i] = n
+	}
+	for n, addrs := range glue {
+		if !slices.Contains(ns, n) {
+			return cs, fmt.Errorf("glue for %s, which is not one of the name servers", n)
+		}
+		if in := inside(n, childOrigin) || inside(n, parent.Origin); !in && len(addrs) > 0 {
+			return cs, fmt.Errorf("--ns %s: glue is only for a name server inside the zone, and %s lies outside %s", n, n, parent.Origin)
+		}
+	}
+	for _, n := range ns {
+		if !inside(n, childOrigin) && !inside(n, parent.Origin) {
+			continue
+		}
+		if len(glue[n]) == 0 {
+			return cs, fmt.Errorf("--ns %s lies inside %s and needs glue: give its address (--ns %s=ADDRESS)", n, parent.Origin, strings.TrimSuffix(n, "."))
+		}
+		for _, a := range glue[n] {
+			typ, zt := "A", zonefile.TypeA
+			if a.Is6() && !a.Is4In6() {
+				typ, zt = "AAAA", zonefile.TypeAAAA
+			}
+			targets := []*zoneset.Zone{parent}
+			if !opt.External && inside(n, childOrigin) {
+				targets = append(targets, child) // nil: the new child zone
+			}
+			for _, z := range targets {
+				origin, file := childOrigin, childFile
+				if z != nil {
+					origin, file = z.Origin, z.Path
+					if hasRecord(z, n, zt, a.Unmap().String()) {
+						continue
+					}
+				}
+				cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: origin, File: file, Name: n, Addr: b.Addr(),
+					Type: typ, New: a.Unmap().String(), Reason: "glue for the delegation of " + b.String()})
+			}
+		}
 	}
 	// NS set for the child in the parent
 	have := map[string]bool{}
@@ -191,6 +233,16 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 	return cs, nil
 }
 
+// hasRecord says whether z holds the record.
+func hasRecord(z *zoneset.Zone, name string, typ uint16, data string) bool {
+	for i := range z.Records {
+		if r := &z.Records[i]; r.Name == name && r.Type == typ && r.Data == data {
+			return true
+		}
+	}
+	return false
+}
+
 // generatesCNAMEs says whether the zone writes CNAMEs with $GENERATE lines.
 func generatesCNAMEs(z *zoneset.Zone) bool {
 	for i := range z.Records {
@@ -237,10 +289,27 @@ func Undelegate(s *zoneset.Set, block netip.Prefix) (rdns.ChangeSet, string, err
 	if child != nil {
 		childOrigin = child.Origin
 	}
+	cut := childOrigin // where the delegation is, also to servers not ours
+	for i := range parent.Records {
+		if r := &parent.Records[i]; cut == "" && r.Type == zonefile.TypeNS && r.Name != parent.Origin && cutCovers(r.Name, b) {
+			cut = r.Name
+		}
+	}
 	for _, r := range parent.Records {
 		if r.Type == zonefile.TypeNS && r.Name != parent.Origin && (r.Name == childOrigin || cutCovers(r.Name, b)) {
 			cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Delete, Zone: parent.Origin, File: parent.FileOf(&r), Line: int(r.Line),
 				Name: r.Name, Addr: b.Addr(), Type: "NS", Old: r.Data, Reason: "undelegation of " + b.String()})
+		}
+	}
+	for i := range parent.Records {
+		r := &parent.Records[i]
+		if (r.Type == zonefile.TypeA || r.Type == zonefile.TypeAAAA) && r.Iter < 0 && cut != "" && inside(r.Name, cut) {
+			typ := "A"
+			if r.Type == zonefile.TypeAAAA {
+				typ = "AAAA"
+			}
+			cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Delete, Zone: parent.Origin, File: parent.FileOf(r), Line: int(r.Line),
+				Name: r.Name, Addr: b.Addr(), Type: typ, Old: r.Data, Reason: "glue of the undelegation of " + b.String()})
 		}
 	}
 	for a := b.Addr(); b.Contains(a); a = a.Next() {

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,8 +56,9 @@ required): the parent gets the NS set and the CNAMEs, no local child zone is mad
 and PTRs the parent held for the block are deleted (the customer's servers answer
 for them). The block may be empty: the delegation often precedes the first PTR.
 The CNAMEs are written as one $GENERATE line when the parent already writes its
-CNAMEs so, or with --generate. An NS name inside the reverse zones would need glue
-and is refused.
+CNAMEs so, or with --generate. A name server inside the zone needs glue, and only
+such a one takes it: --ns ns1.64/26.100.51.198.in-addr.arpa.=192.0.2.53 (repeat
+--ns with the same name for more addresses).
 ` + changeHelp + "\n" + exitStatusHelp,
 		Example: `  rdnsctl transfer delegate 198.51.100.64/26 --style rfc4183
   rdnsctl transfer delegate 198.51.100.64/26 --ns ns1.customer.example. --ns ns2.customer.example. --write
@@ -76,8 +78,12 @@ and is refused.
 			if err != nil {
 				return err
 			}
-			cs, err := bulk.Delegate(s, bulk.DelegateOptions{Block: blocks[0], Style: st, NS: ns, NewFile: a.newZoneFile,
-				External: external, Generate: generate})
+			names, glue, err := parseNS(ns)
+			if err != nil {
+				return err
+			}
+			cs, err := bulk.Delegate(s, bulk.DelegateOptions{Block: blocks[0], Style: st, NS: names, NewFile: a.newZoneFile,
+				External: external, Generate: generate, Glue: glue})
 			if err != nil {
 				return &usageError{err}
 			}
@@ -85,7 +91,7 @@ and is refused.
 		},
 	}
 	c.Flags().StringVar(&style, "style", "", "child zone label style: slash, rfc4183, range (default: classless_style in the config)")
-	c.Flags().StringSliceVar(&ns, "ns", nil, "name servers of the child zone (repeatable; default: the parent's)")
+	c.Flags().StringArrayVar(&ns, "ns", nil, "name server of the child zone, NAME or NAME=ADDRESS for the glue of a name inside the zone (repeatable; default: the parent's)")
 	c.Flags().BoolVar(&external, "external", false, "the child zone is on the customer's own servers (--ns): no local child zone")
 	c.Flags().BoolVar(&generate, "generate", false, "write the parent's CNAMEs as a $GENERATE line")
 	a.addChangeFlags(c, &f)
@@ -290,4 +296,33 @@ func setStyle(s *zoneset.Set, flag string) (rdns.Style, error) {
 func isFile(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.Mode().IsRegular()
+}
+
+// parseNS reads --ns values: NAME, or NAME=ADDRESS for glue (a name given
+// twice keeps every address).
+func parseNS(vals []string) ([]string, map[string][]netip.Addr, error) {
+	var names []string
+	glue := map[string][]netip.Addr{}
+	for _, v := range vals {
+		for _, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			name, addr, hasAddr := strings.Cut(item, "=")
+			name = rdns.CanonicalHostname(name)
+			if !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+			if !hasAddr {
+				continue
+			}
+			a, err := netip.ParseAddr(strings.TrimSpace(addr))
+			if err != nil || a.Zone() != "" {
+				return nil, nil, usageErrorf("--ns %s: %q is not an address", item, addr)
+			}
+			glue[name] = append(glue[name], a.Unmap())
+		}
+	}
+	return names, glue, nil
 }

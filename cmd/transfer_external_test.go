@@ -105,7 +105,10 @@ func TestDelegateExternal(t *testing.T) {
 		{name: "generate", args: []string{"--force", "--generate"}, want: []string{"$GENERATE 0-7\t$\tIN\tCNAME\t$.0/29\n"}},
 		{name: "guard counts the PTRs removed", args: nil, code: 2, inErr: "5 of 10 PTRs"},
 		{name: "no --ns", args: []string{"--ns="}, code: 2, inErr: "needs the customer's name servers"},
-		{name: "ns inside the zone needs glue", args: []string{"--ns", "ns.0.20.10.in-addr.arpa.", "--force"}, code: 2, inErr: "glue"},
+		{name: "ns inside the zone needs glue", args: []string{"--ns", "ns.0.20.10.in-addr.arpa.", "--force"}, code: 2, inErr: "needs glue"},
+		{name: "glue only inside the zone", args: []string{"--ns", "ns1.customer.example=192.0.2.53", "--force"}, code: 2, inErr: "only for a name server inside"},
+		{name: "glue", args: []string{"--ns", "ns1.0-29.0.20.10.in-addr.arpa.=192.0.2.53", "--ns", "ns1.0-29.0.20.10.in-addr.arpa.=2001:db8::53", "--ns", "ns2.customer.example", "--style", "rfc4183", "--force"},
+			want: []string{"0-29\tIN\tNS\tns1.0-29.0.20.10.in-addr.arpa.\n", "0-29\tIN\tNS\tns2.customer.example.\n", "ns1.0-29\tIN\tA\t192.0.2.53\n", "ns1.0-29\tIN\tAAAA\t2001:db8::53\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,7 +129,11 @@ func TestDelegateExternal(t *testing.T) {
 				}
 				return
 			}
-			for _, w := range append(tt.want, "0/29\tIN\tNS\tns1.customer.example.\n", "9\tIN\tPTR\tnine.example.net.\n") {
+			want := append(tt.want, "9\tIN\tPTR\tnine.example.net.\n")
+			if !strings.HasPrefix(strings.Join(tt.args, " "), "--ns") {
+				want = append(want, "0/29\tIN\tNS\tns1.customer.example.\n")
+			}
+			for _, w := range want {
 				if !strings.Contains(string(b), w) {
 					t.Errorf("zone lacks %q:\n%s", w, b)
 				}

@@ -58,14 +58,14 @@ func EmitChanges(origin string, ttl uint32, head []Record, adds []rdns.Change) (
 			continue
 		}
 		typ, ok := TypeFromString(c.Type)
-		if !ok || !singleName(typ) {
+		if !ok || !(singleName(typ) || addressType(typ)) {
 			return nil, fmt.Errorf("zone %s: cannot write a record of type %q", origin, c.Type)
 		}
 		name, err := CanonicalName(c.Name, origin)
 		if err != nil {
 			return nil, fmt.Errorf("zone %s: %s: %w", origin, c.Name, err)
 		}
-		data, err := canonicalName(c.New, ".")
+		data, err := canonicalData(typ, c.New)
 		if err != nil {
 			return nil, fmt.Errorf("zone %s: %s: %w", origin, c.New, err)
 		}

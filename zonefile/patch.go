@@ -148,7 +148,7 @@ func (p *patcher) change(c rdns.Change) error {
 		return p.generateChange(c)
 	}
 	typ, ok := parseType([]byte(c.Type))
-	if !ok || !singleName(typ) {
+	if !ok || !(singleName(typ) || addressType(typ)) {
 		return fmt.Errorf("cannot patch records of type %q", c.Type)
 	}
 	name, err := CanonicalName(c.Name, z.Origin)
@@ -157,12 +157,12 @@ func (p *patcher) change(c rdns.Change) error {
 	}
 	var oldData, newData string
 	if c.Action != rdns.Add {
-		if oldData, err = canonicalName(c.Old, "."); err != nil {
+		if oldData, err = canonicalData(typ, c.Old); err != nil {
 			return fmt.Errorf("old: %v", err)
 		}
 	}
 	if c.Action != rdns.Delete {
-		if newData, err = canonicalName(c.New, "."); err != nil {
+		if newData, err = canonicalData(typ, c.New); err != nil {
 			return fmt.Errorf("new: %v", err)
 		}
 	}
@@ -275,7 +275,10 @@ func (p *patcher) changeRecord(i int, action rdns.Action, newData string) error 
 	switch action {
 	case rdns.Replace:
 		first, last := ent.toks[h.next], ent.toks[len(ent.toks)-1]
-		text := targetText(newData, e.Origin, lx.text(first))
+		text := newData
+		if !addressType(r.Type) {
+			text = targetText(newData, e.Origin, lx.text(first))
+		}
 		p.addEdit(r.File, first.s, last.e, []byte(text))
 	case rdns.Delete:
 		p.markDeleted(key, h.explicitTTL)
@@ -500,4 +503,21 @@ func appendOwner(b []byte, name, origin string) []byte {
 		b = append(b, '\\')
 	}
 	return append(b, owner...)
+}
+
+// addressType says whether t is A or AAAA, whose RDATA the patcher writes
+// too (glue for a delegation).
+func addressType(t uint16) bool { return t == dns.TypeA || t == dns.TypeAAAA }
+
+// canonicalData is RDATA in the reader's canonical form: a name for the
+// single-name types, an address for A and AAAA.
+func canonicalData(typ uint16, s string) (string, error) {
+	if !addressType(typ) {
+		return canonicalName(s, ".")
+	}
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil || a.Is4() != (typ == dns.TypeA) || a.Zone() != "" {
+		return "", fmt.Errorf("%q is not an %s address", s, typeString(typ))
+	}
+	return a.String(), nil
 }

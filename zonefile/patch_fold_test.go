@@ -108,3 +108,39 @@ func TestPatchFoldedLineTakesNoOtherChange(t *testing.T) {
 		t.Fatalf("error %v, want two changes", err)
 	}
 }
+
+// Glue: A and AAAA records are added, replaced and deleted like the
+// single-name types, their addresses in canonical form.
+func TestPatchAddressRecords(t *testing.T) {
+	const o = "2.0.192.in-addr.arpa."
+	z := loadPatchZone(t, "base.zone", o)
+	add := []rdns.Change{
+		{Action: rdns.Add, Name: "ns." + o, Type: "A", New: "192.0.2.53"},
+		{Action: rdns.Add, Name: "ns." + o, Type: "AAAA", New: "2001:DB8:0::53"},
+	}
+	out, err := z.Patch(add, PatchOptions{Now: patchNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out[0], []byte("ns\tIN\tA\t192.0.2.53\nns\tIN\tAAAA\t2001:db8::53\n")) {
+		t.Errorf("glue not written:\n%s", out[0])
+	}
+	namedCheckZone(t, o, out[0])
+	z2, err := ParseBytes(out[0], "glue", Options{Origin: o})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out2, err := z2.Patch([]rdns.Change{
+		{Action: rdns.Replace, Name: "ns." + o, Type: "A", Old: "192.0.2.53", New: "192.0.2.54"},
+		{Action: rdns.Delete, Name: "ns." + o, Type: "AAAA", Old: "2001:db8::53"},
+	}, PatchOptions{Now: patchNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out2[0], []byte("ns\tIN\tA\t192.0.2.54\n")) || bytes.Contains(out2[0], []byte("AAAA")) {
+		t.Errorf("glue not replaced and deleted:\n%s", out2[0])
+	}
+	if _, err := z.Patch([]rdns.Change{{Action: rdns.Add, Name: "ns." + o, Type: "A", New: "2001:db8::1"}}, PatchOptions{Now: patchNow}); err == nil {
+		t.Error("an IPv6 address in an A record was accepted")
+	}
+}

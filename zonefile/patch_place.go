@@ -1,6 +1,7 @@
 package zonefile
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
 	"strings"
@@ -163,6 +164,10 @@ func (p *patcher) placeAdds() error {
 	for _, k := range order {
 		in := places[k]
 		slices.SortStableFunc(in.lines, func(a, b pendingAdd) int {
+			// a delegation's NS set and its glue before the records
+			if c := cmp.Compare(addRank(a.typ), addRank(b.typ)); c != 0 {
+				return c
+			}
 			return compareCand(candidate{addr: a.addr, name: a.name}, candidate{addr: b.addr, name: b.name})
 		})
 		var text []byte
@@ -204,4 +209,14 @@ func appendAddLine(b []byte, a pendingAdd, origin string) []byte {
 		b = append(b, a.dataOrigin...)
 	}
 	return append(b, '\n')
+}
+
+func addRank(t uint16) int {
+	switch t {
+	case dns.TypeNS:
+		return 0
+	case dns.TypeA, dns.TypeAAAA:
+		return 1
+	}
+	return 2
 }
