@@ -42,6 +42,7 @@ type rawServer struct {
 	APIKey      string        `mapstructure:"api_key"`
 	APIKeyFile  string        `mapstructure:"api_key_file"`
 	ServerID    string        `mapstructure:"server_id"`
+	ZoneKind    string        `mapstructure:"zone_kind"`
 }
 
 // ServerConfig is a live server: a DNS server read by AXFR and written by
@@ -55,6 +56,7 @@ type ServerConfig struct {
 	UpdateBatch         int
 	Timeout             time.Duration
 	URL, APIKey, Server string // PowerDNS
+	ZoneKind            string // PowerDNS: kind of the zones rdnsctl makes (Native, Master)
 }
 
 // RemoteZone is a zones: entry {origin, server} (or {server, all_reverse}).
@@ -110,7 +112,15 @@ func decodeServers(raw []rawServer, base string) ([]ServerConfig, error) {
 		}
 		seen[r.Name] = true
 		s := ServerConfig{Name: r.Name, Type: r.Type, Role: r.Role, ReloadCmd: r.ReloadCmd, FreezeCmd: r.FreezeCmd, ThawCmd: r.ThawCmd,
-			UpdateBatch: r.UpdateBatch, Timeout: r.Timeout, URL: r.URL, Server: r.ServerID}
+			UpdateBatch: r.UpdateBatch, Timeout: r.Timeout, URL: r.URL, Server: r.ServerID, ZoneKind: r.ZoneKind}
+		switch strings.ToLower(s.ZoneKind) {
+		case "", "native":
+			s.ZoneKind = "Native"
+		case "master", "primary":
+			s.ZoneKind = "Master"
+		default:
+			return nil, usageErrorf("%s: zone_kind %q: want Native or Master", where, r.ZoneKind)
+		}
 		if s.Type == "" {
 			s.Type = "dns"
 		}
@@ -257,7 +267,7 @@ func (s *ServerConfig) pdnsClient() *powerdns.Client {
 
 func (s *ServerConfig) writer() live.Writer {
 	if s.Type == "powerdns" {
-		return &live.PowerDNS{Client: s.pdnsClient()}
+		return &live.PowerDNS{Client: s.pdnsClient(), Kind: s.ZoneKind}
 	}
 	return &live.RFC2136{Server: s.dnsServer(), Batch: s.UpdateBatch}
 }
@@ -292,7 +302,18 @@ func (a *App) liveBackend(files *plan.Backend) (apply.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &live.Backend{Files: files, Remote: remote, State: a.stateDir()}
+	b := &live.Backend{Files: files, Remote: remote, State: a.stateDir(), Template: a.planTemplate(), Now: a.Now}
+	if files == nil {
+		// new zones go to the server that holds all reverse zones
+		for _, rz := range a.cfg.RemoteZones {
+			if rz.AllReverse {
+				if c, ok := a.server(rz.Server).writer().(live.Creator); ok {
+					b.Create, b.CreateServer = c, rz.Server
+				}
+				break
+			}
+		}
+	}
 	b.Hooks.Check = a.checkJournals
 	if p := a.filePrimary(); p != nil && p.ReloadCmd != "" {
 		journalPath := a.journalPathFor(files)

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rdnsctl/rdnsctl/apply"
 	"github.com/rdnsctl/rdnsctl/journal"
@@ -43,6 +44,16 @@ type Writer interface {
 	Write(ctx context.Context, origin string, changes []rdns.Change, seen func(owner string, typ uint16) []string, ttl uint32) (applied []int, serial uint32, err error)
 }
 
+// Creator is a Writer that can also make and remove zones (the PowerDNS
+// API can; RFC 2136 cannot).
+type Creator interface {
+	Writer
+	// Create makes the zone with these records (its SOA and NS among them).
+	Create(ctx context.Context, origin string, records []zonefile.Record, ttl uint32) error
+	// Delete removes the zone.
+	Delete(ctx context.Context, origin string) error
+}
+
 // Zone is a zone on a server.
 type Zone struct {
 	Origin string
@@ -60,6 +71,13 @@ type Backend struct {
 	State string
 	// Hooks run around the file part of a write (the .jnl check, reloads).
 	Hooks FileHooks
+	// Create, when there are no zone files, is the server new zones are
+	// made on (and retired zones removed from); CreateServer its name.
+	// Template gives their SOA and NS (nil: copied from the nearest zone).
+	Create       Creator
+	CreateServer string
+	Template     *plan.ZoneTemplate
+	Now          func() time.Time
 
 	// hookErr is the Written hook's failure of the last write: the files
 	// are written and journaled all the same.
@@ -140,6 +158,8 @@ func (b *Backend) Prepare(ctx context.Context, s *zoneset.Set, req apply.Request
 	p := &prepared{b: b, s: s, n: len(req.Changes.Changes)}
 	var files rdns.ChangeSet
 	byZone := map[string][]int{}
+	newIdx := map[string][]int{}
+	var newOrder []string
 	for i, c := range req.Changes.Changes {
 		origin := zonefile.Fqdn(c.Zone)
 		if z := b.remote(origin); z != nil {
@@ -149,13 +169,35 @@ func (b *Backend) Prepare(ctx context.Context, s *zoneset.Set, req apply.Request
 			byZone[origin] = append(byZone[origin], i)
 			continue
 		}
+		if b.Files == nil && b.Create != nil && s.Zone(origin) == nil {
+			if _, ok := newIdx[origin]; !ok {
+				newOrder = append(newOrder, origin)
+			}
+			newIdx[origin] = append(newIdx[origin], i)
+			continue
+		}
 		p.fileIdx = append(p.fileIdx, i)
 		files.Changes = append(files.Changes, c)
 	}
-	for _, origin := range req.Retire {
-		if b.remote(zonefile.Fqdn(origin)) != nil {
-			return nil, fmt.Errorf("zone %s lives on a server: retire it there (rdnsctl only retires zone files)", origin)
+	for _, origin := range newOrder {
+		nz, err := b.newZone(s, origin, req.Changes.Changes, newIdx[origin])
+		if err != nil {
+			return nil, err
 		}
+		p.create = append(p.create, nz)
+	}
+	var fileRetire []string
+	for _, origin := range req.Retire {
+		z := b.remote(zonefile.Fqdn(origin))
+		if z == nil {
+			fileRetire = append(fileRetire, origin)
+			continue
+		}
+		c, ok := z.Writer.(Creator)
+		if !ok {
+			return nil, fmt.Errorf("zone %s lives on %s, which rdnsctl cannot remove zones from: remove it there", origin, z.Server)
+		}
+		p.retire = append(p.retire, retireZone{zone: z, creator: c})
 	}
 	slices.SortFunc(p.zones, func(a, b *Zone) int { return cmp.Compare(a.Origin, b.Origin) })
 	for _, z := range p.zones {
@@ -165,11 +207,15 @@ func (b *Backend) Prepare(ctx context.Context, s *zoneset.Set, req apply.Request
 		}
 		p.remote = append(p.remote, remoteWrite{zone: z, idx: byZone[z.Origin], changes: cs})
 	}
-	if len(files.Changes) > 0 || len(req.Retire) > 0 || len(req.Extra) > 0 {
+	if len(files.Changes) > 0 || len(fileRetire) > 0 || len(req.Extra) > 0 {
 		if b.Files == nil {
-			return nil, fmt.Errorf("the change needs zone files (%s), but only server zones are configured", files.Changes[0].Zone)
+			what := "extra files"
+			if len(files.Changes) > 0 {
+				what = "zone " + files.Changes[0].Zone + ", which is not on any server"
+			}
+			return nil, fmt.Errorf("the change needs zone files (%s), but only zones on servers are configured (new zones are made on a server named by {server, all_reverse: true} in zones:)", what)
 		}
-		fp, err := b.Files.Build(ctx, s, apply.Request{Changes: files, Retire: req.Retire, Extra: req.Extra})
+		fp, err := b.Files.Build(ctx, s, apply.Request{Changes: files, Retire: fileRetire, Extra: req.Extra})
 		if err != nil {
 			return nil, err
 		}
@@ -181,6 +227,43 @@ func (b *Backend) Prepare(ctx context.Context, s *zoneset.Set, req apply.Request
 		}
 	}
 	return p, nil
+}
+
+// newZone is a zone to make on the Create server.
+type newZone struct {
+	origin  string
+	idx     []int
+	records []zonefile.Record
+	ttl     uint32
+}
+
+type retireZone struct {
+	zone    *Zone
+	creator Creator
+}
+
+func (b *Backend) newZone(s *zoneset.Set, origin string, changes []rdns.Change, idx []int) (newZone, error) {
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
+	}
+	head, ttl, err := plan.ZoneHead(s, origin, b.Template, now())
+	if err != nil {
+		return newZone{}, err
+	}
+	nz := newZone{origin: origin, idx: idx, records: head, ttl: ttl}
+	for _, i := range idx {
+		c := changes[i]
+		if c.Action != rdns.Add || c.Range != "" {
+			return newZone{}, fmt.Errorf("zone %s does not exist on %s: only adds can make it (%s %s)", origin, b.CreateServer, c.Action, c.Name)
+		}
+		typ, ok := zonefile.TypeFromString(c.Type)
+		if !ok {
+			return newZone{}, fmt.Errorf("%s: unknown type %q", c.Name, c.Type)
+		}
+		nz.records = append(nz.records, zonefile.Record{Name: zonefile.Fqdn(c.Name), TTL: ttl, Class: zonefile.ClassINET, Type: typ, Data: c.New})
+	}
+	return nz, nil
 }
 
 type remoteWrite struct {
@@ -197,10 +280,12 @@ type prepared struct {
 	fileIdx []int
 	zones   []*Zone
 	remote  []remoteWrite
+	create  []newZone
+	retire  []retireZone
 }
 
 func (p *prepared) Empty() bool {
-	return (p.files == nil || p.files.Empty()) && len(p.remote) == 0
+	return (p.files == nil || p.files.Empty()) && len(p.remote) == 0 && len(p.create) == 0 && len(p.retire) == 0
 }
 
 func (p *prepared) Targets() []apply.Target {
@@ -210,6 +295,12 @@ func (p *prepared) Targets() []apply.Target {
 	}
 	for _, r := range p.remote {
 		out = append(out, apply.Target{Zone: r.zone.Origin, Path: r.zone.Writer.Source(r.zone.Origin)})
+	}
+	for _, c := range p.create {
+		out = append(out, apply.Target{Zone: c.origin, Path: p.b.Create.Source(c.origin), Created: true})
+	}
+	for _, r := range p.retire {
+		out = append(out, apply.Target{Zone: r.zone.Origin, Path: r.zone.Writer.Source(r.zone.Origin), Retired: true})
 	}
 	slices.SortFunc(out, func(a, b apply.Target) int { return cmp.Compare(a.Zone, b.Zone) })
 	return out
@@ -222,6 +313,15 @@ func (p *prepared) Diff(w io.Writer) error {
 		if err := p.files.Diff(w); err != nil {
 			return err
 		}
+	}
+	for _, c := range p.create {
+		fmt.Fprintf(w, "--- /dev/null\n+++ %s\n", p.b.Create.Source(c.origin))
+		for _, r := range c.records {
+			fmt.Fprintf(w, "+%s\n", strings.TrimSuffix(string(zonefile.AppendRecord(nil, r)), "\n"))
+		}
+	}
+	for _, r := range p.retire {
+		fmt.Fprintf(w, "--- %s\n+++ /dev/null (zone removed)\n", r.zone.Writer.Source(r.zone.Origin))
 	}
 	for _, r := range p.remote {
 		fmt.Fprintf(w, "--- %s\n+++ %s\n", r.zone.Writer.Source(r.zone.Origin), r.zone.Writer.Source(r.zone.Origin))
@@ -308,6 +408,17 @@ func (p *prepared) Apply(ctx context.Context) (apply.Applied, error) {
 		live = append(live, p.fileIdx...)
 	}
 	var done []string
+	// new zones first (a delegation's child before the parent's CNAMEs)
+	for _, c := range p.create {
+		if err := ctx.Err(); err != nil && len(live) == 0 {
+			return apply.Applied{}, err
+		}
+		if err := p.b.Create.Create(ctx, c.origin, c.records, c.ttl); err != nil {
+			return p.result(live, false), &PartialError{Applied: done, Err: err}
+		}
+		live = append(live, c.idx...)
+		done = append(done, strings.TrimSuffix(c.origin, ".")+" (made)")
+	}
 	for _, r := range p.remote {
 		if err := ctx.Err(); err != nil && len(live) == 0 {
 			return apply.Applied{}, err
@@ -325,6 +436,14 @@ func (p *prepared) Apply(ctx context.Context) (apply.Applied, error) {
 		if len(got) != len(r.changes) {
 			all = false
 		}
+	}
+	// zones removed last (an undelegated child once the parent has its
+	// PTRs back)
+	for _, r := range p.retire {
+		if err := r.creator.Delete(ctx, r.zone.Origin); err != nil {
+			return p.result(live, false), &PartialError{Applied: done, Err: err}
+		}
+		done = append(done, strings.TrimSuffix(r.zone.Origin, ".")+" (removed)")
 	}
 	return p.result(live, all), nil
 }
@@ -367,8 +486,14 @@ func (b *Backend) Recover(ctx context.Context) (apply.Recovered, error) {
 	cache := map[string]*zonefile.Zone{}
 	for i, e := range entries {
 		origin := zonefile.Fqdn(e.Zone)
-		z := b.remote(origin)
-		if z == nil {
+		var w Writer
+		server := b.CreateServer
+		if z := b.remote(origin); z != nil {
+			w, server = z.Writer, z.Server
+		} else if b.Files == nil && b.Create != nil {
+			w = b.Create // a zone the write was making
+		}
+		if w == nil {
 			if out.Pending {
 				some = append(some, i)
 			}
@@ -377,12 +502,13 @@ func (b *Backend) Recover(ctx context.Context) (apply.Recovered, error) {
 		anyRemote = true
 		zz, ok := cache[origin]
 		if !ok {
-			if zz, err = z.Writer.Read(ctx, origin); err != nil {
-				return out, fmt.Errorf("asking %s which changes of the interrupted write are live: %w", z.Server, err)
+			zz, err = w.Read(ctx, origin)
+			if err != nil && b.remote(origin) != nil {
+				return out, fmt.Errorf("asking %s which changes of the interrupted write are live: %w", server, err)
 			}
-			cache[origin] = zz
+			cache[origin] = zz // nil: a zone never made
 		}
-		if isLive(zz, e) {
+		if zz != nil && isLive(zz, e) {
 			some = append(some, i)
 		}
 	}

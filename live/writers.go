@@ -35,6 +35,7 @@ type PowerDNS struct {
 	Client    *powerdns.Client
 	MaxRRsets int
 	TTL       uint32
+	Kind      string // of zones it makes: Native (default) or Master
 }
 
 func (w *PowerDNS) Source(origin string) string { return powerdns.Source(w.Client.Name, origin) }
@@ -51,3 +52,23 @@ func (w *PowerDNS) Write(ctx context.Context, origin string, changes []rdns.Chan
 	res, err := w.Client.Patch(ctx, origin, changes, powerdns.PatchOptions{Seen: seen, TTL: ttl, MaxRRsets: w.MaxRRsets})
 	return res.Applied, res.Serial, err
 }
+
+// Create makes the zone through the API (kind Native, SOA-EDIT-API
+// DEFAULT, so PowerDNS bumps its serial on later changes).
+func (w *PowerDNS) Create(ctx context.Context, origin string, records []zonefile.Record, ttl uint32) error {
+	nz := powerdns.NewZone{Origin: origin, Kind: w.Kind, TTL: ttl}
+	for _, r := range records {
+		switch {
+		case r.Type == zonefile.TypeSOA && r.Name == zonefile.Fqdn(origin):
+			nz.SOA = r.Data
+		case r.Type == zonefile.TypeNS && r.Name == zonefile.Fqdn(origin):
+			nz.NS = append(nz.NS, r.Data)
+		default:
+			nz.Records = append(nz.Records, r)
+		}
+	}
+	return w.Client.Create(ctx, nz)
+}
+
+// Delete removes the zone.
+func (w *PowerDNS) Delete(ctx context.Context, origin string) error { return w.Client.Delete(ctx, origin) }

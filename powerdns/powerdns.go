@@ -12,6 +12,7 @@ package powerdns
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -376,13 +377,28 @@ func (c *Client) Patch(ctx context.Context, origin string, changes []rdns.Change
 			s.content = append(s.content, strings.ToLower(ch.New))
 		}
 	}
-	res := PatchResult{Patches: (len(sets) + opt.MaxRRsets - 1) / opt.MaxRRsets}
+	// batches of at most MaxRRsets that never split one owner (a PTR
+	// deleted and a CNAME written in its place go together), deletions
+	// first in each: PowerDNS refuses a CNAME beside a PTR still there
+	var batches [][]*set
+	for i := 0; i < len(sets); {
+		j := i
+		for j < len(sets) && (j-i < opt.MaxRRsets || sets[j].key.owner == sets[j-1].key.owner) {
+			j++
+		}
+		b := slices.Clone(sets[i:j])
+		slices.SortStableFunc(b, func(x, y *set) int {
+			return cmp.Compare(min(len(x.content), 1), min(len(y.content), 1))
+		})
+		batches = append(batches, b)
+		i = j
+	}
+	res := PatchResult{Patches: len(batches)}
 	serial := info.Serial
-	for start := 0; start < len(sets); start += opt.MaxRRsets {
+	for _, batch := range batches {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		batch := sets[start:min(start+opt.MaxRRsets, len(sets))]
 		var body struct {
 			RRsets []RRset `json:"rrsets"`
 		}

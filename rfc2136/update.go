@@ -179,7 +179,10 @@ func batch(groups []*group, opt PushOptions) [][]*group {
 	var cur []*group
 	n, size := 0, 0
 	for _, g := range groups {
-		if len(cur) > 0 && (n+len(g.changes) > opt.Batch || size+g.bytes > opt.MaxBytes) {
+		// never split one owner's RRsets (a PTR deleted and a CNAME added
+		// in its place) over two messages
+		sameOwner := len(cur) > 0 && cur[len(cur)-1].owner == g.owner
+		if len(cur) > 0 && !sameOwner && (n+len(g.changes) > opt.Batch || size+g.bytes > opt.MaxBytes) {
 			out = append(out, cur)
 			cur, n, size = nil, 0, 0
 		}
@@ -207,6 +210,10 @@ func message(zone string, changes []rdns.Change, b []*group, opt PushOptions) (*
 		}
 		return r, nil
 	}
+	// the prerequisites of every RRset, then every deletion, then every
+	// addition: a name's PTR must be gone before a CNAME is added there
+	// (RFC 2136 §3.4.2.2 ignores a CNAME added beside other data)
+	var removes, inserts []dns.RR
 	for _, g := range b {
 		var seen []string
 		if opt.Seen != nil {
@@ -233,16 +240,22 @@ func message(zone string, changes []rdns.Change, b []*group, opt PushOptions) (*
 				if err != nil {
 					return nil, err
 				}
-				m.Remove([]dns.RR{r})
+				removes = append(removes, r)
 			}
 			if c.New != "" && (c.Action == rdns.Replace || c.Action == rdns.Add) {
 				r, err := rr(g.owner, g.typ, opt.TTL, c.New)
 				if err != nil {
 					return nil, err
 				}
-				m.Insert([]dns.RR{r})
+				inserts = append(inserts, r)
 			}
 		}
+	}
+	if len(removes) > 0 {
+		m.Remove(removes)
+	}
+	if len(inserts) > 0 {
+		m.Insert(inserts)
 	}
 	if n := m.Len(); n > MaxMessage {
 		return nil, fmt.Errorf("zone %s: one RRset of %s needs an UPDATE of %d bytes, more than a message can hold", zone, b[0].owner, n)
