@@ -71,4 +71,6 @@ func (w *PowerDNS) Create(ctx context.Context, origin string, records []zonefile
 }
 
 // Delete removes the zone.
-func (w *PowerDNS) Delete(ctx context.Context, origin string) error { return w.Client.Delete(ctx, origin) }
+func (w *PowerDNS) Delete(ctx context.Context, origin string) error {
+	return w.Client.Delete(ctx, origin)
+}
