@@ -45,6 +45,9 @@ func (s *Set) CheckWrite(cs rdns.ChangeSet, zones ...string) error {
 		}
 		isNew := s.Zone(zone) == nil
 		for _, nl := range s.NotLoaded {
+			if !holdsData(nl.Type) {
+				continue
+			}
 			if hits(nl, zone, name, c, isNew, s.opt.Style) {
 				add(notLoadedReason(nl))
 			}
@@ -67,12 +70,22 @@ func (s *Set) CheckWrite(cs rdns.ChangeSet, zones ...string) error {
 }
 
 // hits says whether a change in zone, at owner name and address c.Addr,
-// touches the space of a zone that is not loaded.
+// touches the space of a zone that is not loaded. A zone that is loaded
+// owns its space except where a more specific zone (loaded or not) does:
+// a secondary 10.in-addr.arpa does not block writes to a primary
+// 1.10.in-addr.arpa, a failed RFC 2317 child blocks its addresses in the
+// parent.
 func hits(nl NotLoaded, zone, name string, c *rdns.Change, isNew bool, style rdns.Style) bool {
 	if nl.Origin == "" {
 		return true // it could be any zone
 	}
-	if zone == nl.Origin || name != "" && (name == nl.Origin || strings.HasSuffix(name, "."+nl.Origin)) {
+	if zone == nl.Origin {
+		return true
+	}
+	if !isNew && zone != "" && !under(nl.Origin, zone) {
+		return false // the change's zone is more specific than nl
+	}
+	if name != "" && under(name, nl.Origin) {
 		return true
 	}
 	if c != nil && c.Addr.IsValid() && nl.Prefix.IsValid() && nl.Prefix.Contains(c.Addr.Unmap()) {
@@ -85,6 +98,22 @@ func hits(nl NotLoaded, zone, name string, c *rdns.Change, isNew bool, style rdn
 		}
 	}
 	return false
+}
+
+// holdsData says whether a zone of this type holds data another server
+// is authoritative for (secondary, mirror, stub, and a primary that failed):
+// hint, forward, redirect and delegation-only zones hold none.
+func holdsData(typ string) bool {
+	switch typ {
+	case "hint", "forward", "redirect", "delegation-only", "static-stub":
+		return false
+	}
+	return true
+}
+
+// under says whether name is origin or below it.
+func under(name, origin string) bool {
+	return name == origin || origin == "." || strings.HasSuffix(name, "."+origin)
 }
 
 func notLoadedReason(nl NotLoaded) string {

@@ -359,26 +359,27 @@ func load(vfs fs.FS, specs []Spec, opt Options) (*Set, error) {
 			return nil, err
 		}
 	}
-	// A file named by origin in the config keeps that origin even when a
-	// directory walk finds it too; a file is loaded once.
-	named := map[string]Spec{}
+	// A file named with an origin (in the config, in named.conf) keeps
+	// that origin even when a directory walk finds it too; a file is
+	// loaded once per origin (named.conf may serve one file as several
+	// zones).
+	explicit := map[string]bool{}
 	for _, j := range c.jobs {
-		if j.spec.Origin != "" {
-			if _, ok := named[j.key]; !ok {
-				named[j.key] = j.spec
-			}
+		if j.origin != "" {
+			explicit[j.key] = true
 		}
 	}
 	seen := map[string]bool{}
 	jobs := c.jobs[:0]
 	for _, j := range c.jobs {
-		if seen[j.key] {
+		if j.origin == "" && explicit[j.key] {
 			continue
 		}
-		seen[j.key] = true
-		if sp, ok := named[j.key]; ok && j.origin == "" {
-			j.origin, j.spec = sp.Origin, sp
+		k := j.key + "\x00" + canonicalOrigin(j.origin)
+		if seen[k] {
+			continue
 		}
+		seen[k] = true
 		jobs = append(jobs, j)
 	}
 
@@ -460,6 +461,26 @@ func load(vfs fs.FS, specs []Spec, opt Options) (*Set, error) {
 			continue
 		}
 		s.add(r.zone)
+	}
+	shared := map[string][]*Zone{}
+	for _, z := range s.Zones {
+		shared[z.job.key] = append(shared[z.job.key], z)
+	}
+	for _, zs := range shared {
+		if len(zs) < 2 {
+			continue
+		}
+		for _, z := range zs {
+			var others []string
+			for _, o := range zs {
+				if o != z {
+					others = append(others, o.Origin)
+				}
+			}
+			if z.ReadOnly == "" {
+				z.ReadOnly = fmt.Sprintf("its file %s is also zone %s: a change to one would change both", z.Path, strings.Join(others, ", "))
+			}
+		}
 	}
 	s.finish()
 	return s, nil

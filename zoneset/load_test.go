@@ -333,3 +333,25 @@ func TestSecondaryAndDynamic(t *testing.T) {
 		t.Fatalf("dynamic: %v", err)
 	}
 }
+
+// A less specific zone that is not loaded (a secondary /8, a forward zone)
+// does not block a loaded, more specific primary.
+func TestLessSpecificNotLoadedDoesNotBlock(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "db.198.51.100", zone100)
+	s, err := Load([]Spec{
+		{Path: p},
+		{Origin: "198.in-addr.arpa", Type: "secondary"},
+		{Origin: ".", Type: "hint"},
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckWrite(change("100.51.198.in-addr.arpa.", "198.51.100.9")); err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	// a new zone inside the secondary's space is refused
+	if err := s.CheckWrite(change("7.51.198.in-addr.arpa.", "198.51.7.9")); err == nil {
+		t.Fatal("new zone inside a secondary accepted")
+	}
+}
