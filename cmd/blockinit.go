@@ -125,7 +125,7 @@ the fly (RFC 8501).
 			defer unlock()
 			opt.NewZone = func(addr netip.Addr) (string, string) {
 				origin := newZoneOrigin(addr, blocks)
-				return origin, a.newZoneFile(origin)
+				return origin, a.newZoneFile(s, origin)
 			}
 			bar := a.progress(countAddrs(blocks, opt), "block-init")
 			opt.Progress = bar

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -193,7 +194,8 @@ func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool
 }
 
 // firstZoneDir is where new zone files go: the first configured zones
-// directory (or the directory of the first zone file).
+// directory (or the directory of the first zone file), else named.conf's
+// directory.
 func (a *App) firstZoneDir() string {
 	for _, z := range a.cfg.Zones {
 		if st, err := os.Stat(z.Path); err == nil && st.IsDir() {
@@ -203,15 +205,25 @@ func (a *App) firstZoneDir() string {
 	if len(a.cfg.Zones) > 0 {
 		return filepath.Dir(a.cfg.Zones[0].Path)
 	}
+	if a.cfg.NamedConf != "" {
+		if nc, err := a.namedConf(); err == nil {
+			return nc.Directory
+		}
+	}
 	return "."
 }
 
-// newZoneFile names the file of a new zone: ORIGIN.zone in the first zones
-// directory ("/" of classless labels written as "-").
-func (a *App) newZoneFile(origin string) string {
-	name := origin[:len(origin)-1]
-	name = string(bytes.ReplaceAll([]byte(name), []byte("/"), []byte("-")))
-	return filepath.Join(a.firstZoneDir(), name+".zone")
+// newZoneFile names the file of a new zone in the first zones directory:
+// the config's new_zone_file pattern, else the house style of the files
+// already there (db.198.51.100 beside db.* files, ORIGIN.zone beside
+// *.zone files).
+func (a *App) newZoneFile(s *zoneset.Set, origin string) string {
+	dir := a.firstZoneDir()
+	p, err := s.NewFileName(dir, origin, a.cfg.NewZoneFile)
+	if err != nil { // the pattern was checked with the config
+		return filepath.Join(dir, strings.ReplaceAll(strings.TrimSuffix(origin, "."), "/", "-")+".zone")
+	}
+	return p
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

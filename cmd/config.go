@@ -13,6 +13,7 @@ import (
 	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zonecheck"
+	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
 // Config is everything rdnsctl reads from its config file, RDNSCTL_*
@@ -47,6 +48,17 @@ type Config struct {
 	LockTimeout time.Duration
 	// Checks are the zone check severities set per code (config checks:).
 	Checks zonecheck.Severities
+	// NamedConf is BIND's configuration (--named-conf, named_conf): the zones
+	// it serves are the zone set; View chooses among its views (--view).
+	NamedConf string
+	View      string
+	// IncludeBase is the directory relative $INCLUDE paths start from
+	// (named's directory; include_base), when named.conf does not say it.
+	IncludeBase string
+	// NewZoneFile is the pattern of new zone files' names (new_zone_file:
+	// "db.{origin}", "{origin}.zone", ...); empty: the house style of the
+	// directory.
+	NewZoneFile string
 }
 
 // ZoneSpec is one --zones entry (a directory or a file) or a config entry
@@ -111,6 +123,10 @@ type rawConfig struct {
 	Resolvers   []string          `mapstructure:"resolvers"`
 	LockTimeout time.Duration     `mapstructure:"lock_timeout"`
 	Checks      map[string]string `mapstructure:"checks"`
+	NamedConf   string            `mapstructure:"named_conf"`
+	View        string            `mapstructure:"view"`
+	IncludeBase string            `mapstructure:"include_base"`
+	NewZoneFile string            `mapstructure:"new_zone_file"`
 }
 
 // loadConfig reads the config file (explicit, else $RDNSCTL_CONFIG, else the
@@ -171,6 +187,10 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 		Notify:      raw.Notify,
 		Resolvers:   raw.Resolvers,
 		LockTimeout: raw.LockTimeout,
+		NamedConf:   v.GetString("named_conf"),
+		View:        v.GetString("view"),
+		IncludeBase: raw.IncludeBase,
+		NewZoneFile: raw.NewZoneFile,
 	}
 	switch c.Output {
 	case "", "table":
@@ -208,6 +228,17 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	}
 	if c.Journal != "" && fromFile("journal") {
 		c.Journal = resolvePath(base, c.Journal)
+	}
+	if fromFile("named_conf") {
+		c.NamedConf = resolvePath(base, c.NamedConf)
+	}
+	if fromFile("include_base") {
+		c.IncludeBase = resolvePath(base, c.IncludeBase)
+	}
+	if c.NewZoneFile != "" {
+		if err := zoneset.CheckFilePattern(c.NewZoneFile); err != nil {
+			return nil, usageErrorf("config %s: new_zone_file: %v", configSource(file), err)
+		}
 	}
 	for i, d := range raw.Defaults {
 		p, err := rdns.ParsePrefix(strings.TrimSpace(d.Prefix))

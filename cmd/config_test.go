@@ -94,6 +94,10 @@ var keyCases = map[string]keyCase{
 		}
 		return [3]string{c.Servers[0].Name, c.Servers[0].Address, c.Servers[0].Role}
 	}, [3]string{"ns1", "127.0.0.1:53", "secondary"})},
+	"named_conf":    {"/etc/bind/named.conf", want("NamedConf", func(c *Config) string { return c.NamedConf }, "/etc/bind/named.conf")},
+	"view":          {"external", want("View", func(c *Config) string { return c.View }, "external")},
+	"include_base":  {"/etc/bind", want("IncludeBase", func(c *Config) string { return c.IncludeBase }, "/etc/bind")},
+	"new_zone_file": {"db.{origin}", want("NewZoneFile", func(c *Config) string { return c.NewZoneFile }, "db.{origin}")},
 }
 
 // clearEnv unsets every RDNSCTL_* variable for the test, and the places a

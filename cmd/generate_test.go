@@ -90,7 +90,8 @@ func TestBlockInitGenerateNewZone(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.err, "511 added") {
 		t.Fatalf("exit %d, want 511 added\n%s", r.code, r.err)
 	}
-	created, err := os.ReadFile(filepath.Join(dir, "zones", "1.20.10.in-addr.arpa.zone"))
+	// named in the house style of the directory: db.10.20.0 beside it
+	created, err := os.ReadFile(filepath.Join(dir, "zones", "db.10.20.1"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 	validated := map[addrName]bool{}
 	opt.NewZone = func(addr netip.Addr) (string, string) {
 		origin := newZoneOrigin(addr, nil)
-		return origin, a.newZoneFile(origin)
+		return origin, a.newZoneFile(s, origin)
 	}
 	if validates && !lf.noValidate {
 		var r closingResolver

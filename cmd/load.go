@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/rdnsctl/rdnsctl/ipam"
+	"github.com/rdnsctl/rdnsctl/namedconf"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
@@ -15,12 +17,12 @@ func (a *App) loadZones() (*zoneset.Set, error) { return a.loadZonesFor(false) }
 func (a *App) loadZonesReadOnly() (*zoneset.Set, error) { return a.loadZonesFor(true) }
 
 func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
-	if len(a.cfg.Zones) == 0 && len(a.cfg.RemoteZones) == 0 {
-		return nil, usageErrorf("no zones: pass --zones DIR|FILE or set zones: in the config")
+	specs, err := a.zoneSpecs()
+	if err != nil {
+		return nil, err
 	}
-	specs := make([]zoneset.Spec, len(a.cfg.Zones))
-	for i, z := range a.cfg.Zones {
-		specs[i] = zoneset.Spec{Path: z.Path, Origin: z.Origin}
+	if len(specs) == 0 && len(a.cfg.RemoteZones) == 0 {
+		return nil, usageErrorf("no zones: pass --zones DIR|FILE or --named-conf FILE, or set zones: or named_conf: in the config")
 	}
 	bar := a.progress(-1, "loading zones")
 	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, Progress: bar, ReadOnly: readOnly})
@@ -48,6 +50,55 @@ func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
 		}
 	}
 	return s, nil
+}
+
+// zoneSpecs is what the zone set is loaded from: the --zones paths (or the
+// config's zones:) and the zones --named-conf serves (in --view).
+func (a *App) zoneSpecs() ([]zoneset.Spec, error) {
+	var specs []zoneset.Spec
+	for _, z := range a.cfg.Zones {
+		specs = append(specs, zoneset.Spec{Path: z.Path, Origin: z.Origin})
+	}
+	if a.cfg.NamedConf == "" {
+		if a.cfg.View != "" {
+			return nil, usageErrorf("--view %s needs --named-conf", a.cfg.View)
+		}
+		return specs, nil
+	}
+	nc, err := a.namedConf()
+	if err != nil {
+		return nil, err
+	}
+	zones, err := nc.Select(a.cfg.View)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	for _, z := range zones {
+		sp := zoneset.Spec{Path: z.File, Origin: z.Name, Type: z.Type, View: z.View, Source: z.Where}
+		// includes and symlinked zone files are confined to named's
+		// directory, or to the zone file's own directory outside it
+		if rel, err := filepath.Rel(nc.Directory, z.File); err == nil && filepath.IsLocal(rel) {
+			sp.Root = nc.Directory
+		}
+		if z.Dynamic != "" {
+			sp.Dynamic = true
+			sp.ReadOnly = "a dynamic zone (" + z.Dynamic + " at " + z.Where + "): BIND keeps its changes in its journal, so the file is not the zone; change it with dynamic updates (nsupdate), not by writing the file"
+		}
+		specs = append(specs, sp)
+	}
+	return specs, nil
+}
+
+// namedConf reads --named-conf once.
+func (a *App) namedConf() (*namedconf.Config, error) {
+	if a.named == nil {
+		nc, err := namedconf.Load(a.cfg.NamedConf, namedconf.Options{})
+		if err != nil {
+			return nil, inputError(err)
+		}
+		a.named = nc
+	}
+	return a.named, nil
 }
 
 // loadIPAM reads --ipam.

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/rdnsctl/rdnsctl/apply"
+	"github.com/rdnsctl/rdnsctl/namedconf"
 	"github.com/rdnsctl/rdnsctl/report"
 )
 
@@ -38,6 +39,7 @@ type App struct {
 	v          *viper.Viper
 	configFile string
 	cfg        *Config
+	named      *namedconf.Config // --named-conf, once read
 	cpuProfile string
 	memProfile string
 	root       *cobra.Command
@@ -146,6 +148,8 @@ CONFIGURATION
 	pf.Bool("no-progress", false, "draw no progress bar")
 	pf.Bool("strict", false, "stop at the first malformed input line instead of skipping it")
 	pf.Bool("no-headers", false, "print tables and CSV without their header line")
+	pf.String("named-conf", "", "BIND's named.conf: the zone set is the primary zones it serves (with --zones: both)")
+	pf.String("view", "", "the named.conf view whose zones to use (needed when it has several)")
 	for _, name := range globalConfigFlags {
 		key := strings.ReplaceAll(name, "-", "_")
 		_ = a.v.BindPFlag(key, pf.Lookup(name))
@@ -171,7 +175,7 @@ CONFIGURATION
 var extraCommands []func(*App) *cobra.Command
 
 // globalConfigFlags are the root's flags that are config keys too.
-var globalConfigFlags = []string{"zones", "ipam", "ipam-format", "output", "quiet", "no-progress", "no-headers", "strict"}
+var globalConfigFlags = []string{"zones", "ipam", "ipam-format", "output", "quiet", "no-progress", "no-headers", "strict", "named-conf", "view"}
 
 func (a *App) loadConfig(c *cobra.Command) error {
 	if c.Name() == "version" || c.Name() == "help" || strings.HasPrefix(c.CommandPath(), "rdnsctl completion") {

@@ -82,7 +82,7 @@ such a one takes it: --ns ns1.64/26.100.51.198.in-addr.arpa.=192.0.2.53 (repeat
 			if err != nil {
 				return err
 			}
-			cs, err := bulk.Delegate(s, bulk.DelegateOptions{Block: blocks[0], Style: st, NS: names, NewFile: a.newZoneFile,
+			cs, err := bulk.Delegate(s, bulk.DelegateOptions{Block: blocks[0], Style: st, NS: names, NewFile: func(o string) string { return a.newZoneFile(s, o) },
 				External: external, Generate: generate, Glue: glue})
 			if err != nil {
 				return &usageError{err}
@@ -256,7 +256,7 @@ address, that is reported as a conflict and left alone, unless --overwrite all.
 			cs, conflicts, st, err := bulk.Import(s, ptrs, bulk.ImportOptions{Block: blocks[0], Overwrite: ow,
 				NewZone: func(addr netip.Addr) (string, string) {
 					o := newZoneOrigin(addr, blocks)
-					return o, a.newZoneFile(o)
+					return o, a.newZoneFile(s, o)
 				}})
 			if err != nil {
 				return &usageError{err}

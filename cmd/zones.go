@@ -194,12 +194,12 @@ func (a *App) zonesFromArgs(args []string, origin string) (*zoneset.Set, error) 
 
 // loadZonesQuiet loads zones and leaves the problems to the caller.
 func (a *App) loadZonesQuiet() (*zoneset.Set, error) {
-	if len(a.cfg.Zones) == 0 {
-		return nil, usageErrorf("no zones: pass FILE arguments, --zones DIR|FILE, or set zones: in the config")
+	specs, err := a.zoneSpecs()
+	if err != nil {
+		return nil, err
 	}
-	specs := make([]zoneset.Spec, len(a.cfg.Zones))
-	for i, z := range a.cfg.Zones {
-		specs[i] = zoneset.Spec{Path: z.Path, Origin: z.Origin}
+	if len(specs) == 0 {
+		return nil, usageErrorf("no zones: pass FILE arguments, --zones DIR|FILE or --named-conf FILE, or set zones: in the config")
 	}
 	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, ReadOnly: true})
 	if err != nil {
