@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/rdnsctl/rdnsctl/journal"
@@ -45,6 +46,11 @@ type Plan struct {
 	Changes rdns.ChangeSet
 	Write   Prepared
 	Refusal *GuardError
+	// Blocked, when not nil, is why the zone set allows no such write
+	// (a *zoneset.WriteError: an origin claimed by two files, a read-only
+	// zone, the space of a zone that failed to load); Force does not lift
+	// it, and Commit refuses the plan.
+	Blocked error
 }
 
 // Empty says whether the plan changes nothing.
@@ -65,6 +71,13 @@ func (e *Engine) Plan(ctx context.Context, s *zoneset.Set, req Request, opt Opti
 		return nil, err
 	}
 	p := &Plan{Changes: req.Changes, Write: w}
+	if !p.Empty() {
+		zones := slices.Clone(req.Retire)
+		for _, x := range req.Extra {
+			zones = append(zones, x.Zone)
+		}
+		p.Blocked = s.CheckWrite(req.Changes, zones...)
+	}
 	if opt.MaxShare > 0 && !opt.Force {
 		p.Refusal = Guard(s, req.Changes, opt.MaxShare, opt.MinPTRs)
 	}
@@ -187,6 +200,9 @@ type Result struct {
 func (t *Txn) Commit(ctx context.Context, p *Plan, r Record) (Result, error) {
 	e := t.e
 	var res Result
+	if p.Blocked != nil {
+		return res, p.Blocked
+	}
 	if p.Refusal != nil {
 		return res, p.Refusal
 	}

@@ -20,15 +20,15 @@ import (
 
 // backend is the zone-file backend of the configured zones.
 func (a *App) backend() (*plan.Backend, error) {
-	if len(a.cfg.Zones) == 0 {
+	specs, err := a.zoneSpecs()
+	if err != nil {
+		return nil, err
+	}
+	if len(specs) == 0 {
 		if len(a.cfg.RemoteZones) > 0 {
 			return nil, nil // every zone lives on a server
 		}
-		return nil, usageErrorf("no zones: pass --zones DIR|FILE or set zones: in the config")
-	}
-	specs := make([]zoneset.Spec, len(a.cfg.Zones))
-	for i, z := range a.cfg.Zones {
-		specs[i] = zoneset.Spec{Path: z.Path, Origin: z.Origin}
+		return nil, usageErrorf("no zones: pass --zones DIR|FILE or --named-conf FILE, or set zones: or named_conf: in the config")
 	}
 	b, err := plan.NewBackend(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict}, a.planTemplate(), a.Now)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,16 +120,13 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 		}
 	}
 	// a write into a zone that is claimed twice, read-only, or not loaded
-	// is refused; the preview still shows the plan, and why
-	touched := slices.Clone(retire)
-	for _, x := range extra {
-		touched = append(touched, x.Zone)
-	}
-	if werr := s.CheckWrite(cs, touched...); werr != nil && !p.Empty() {
+	// is refused (exit 2, nothing written); the preview still shows the
+	// plan, and why
+	if p.Blocked != nil {
 		if f.write {
-			return &usageError{werr}
+			return &usageError{p.Blocked}
 		}
-		a.warn(werr)
+		a.warn(p.Blocked)
 	}
 	// the guard refuses the write, never the preview: the plan is shown
 	// with the reason the write would be refused

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rdnsctl/rdnsctl/apply"
@@ -35,6 +36,9 @@ var _ apply.Backend = (*Backend)(nil)
 func NewBackend(specs []zoneset.Spec, load zoneset.Options, t *ZoneTemplate, now func() time.Time) (*Backend, error) {
 	b := &Backend{Specs: specs, LoadOptions: load, Template: t, Now: now}
 	for _, s := range specs {
+		if t := strings.ToLower(s.Type); t != "" && t != "primary" && t != "master" || s.Path == "" {
+			continue // a secondary (named.conf) is never written: no lock for it
+		}
 		root := s.Path
 		if st, err := os.Stat(root); err != nil || !st.IsDir() {
 			root = filepath.Dir(root)
