@@ -1,10 +1,12 @@
 package cmd
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -372,4 +374,122 @@ func TestOppositeZonesOrderOneLock(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(zB, "rdns-changes.jsonl")); err == nil {
 		t.Error("a second journal in zB")
 	}
+}
+
+// transfer undelegate retires the child file inside the write's manifest,
+// to a free name: an earlier .retired file is kept, and every change is
+// journaled once.
+func TestUndelegateRetiresToAFreeName(t *testing.T) {
+	dir := copyExamples(t)
+	zones := filepath.Join(dir, "zones")
+	child := filepath.Join(zones, "db.198.51.100.64-26")
+	childData := lcRead(t, child)
+	os.WriteFile(child+".retired", []byte("an earlier retired zone\n"), 0o644)
+	cfg := filepath.Join(dir, "rdnsctl.yaml")
+	r := run(t, "", "", "transfer", "undelegate", "198.51.100.64/26", "--config", cfg, "--write", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.err)
+	}
+	if got := lcRead(t, child+".retired"); got != "an earlier retired zone\n" {
+		t.Errorf("the earlier .retired file was overwritten: %q", got)
+	}
+	if got := lcRead(t, child+".retired.2"); got != childData {
+		t.Errorf("the child zone was not retired to .retired.2")
+	}
+	if _, err := os.Stat(child); err == nil {
+		t.Error("the child zone file is still there")
+	}
+	var out changeReport
+	if err := json.Unmarshal([]byte(r.out), &out); err != nil {
+		t.Fatal(err)
+	}
+	journalExact(t, "undelegate", filepath.Join(dir, "rdns-changes.jsonl"), len(out.Changes))
+	for _, f := range []string{".rdnsctl-pending", ".rdnsctl-pending.jsonl"} {
+		if _, err := os.Stat(filepath.Join(zones, f)); err == nil {
+			t.Errorf("%s left behind", f)
+		}
+	}
+	checkZones(t, zones)
+}
+
+// The hostile file system: a planted manifest naming a file outside the
+// zones, a symlinked lock file, journal or batch: each write is refused
+// (exit 2), and nothing outside the zones is touched.
+func TestHostileStateFiles(t *testing.T) {
+	tests := []struct {
+		name  string
+		plant func(t *testing.T, dir, zones, victim string)
+		want  string
+	}{
+		{"manifest renames a file outside the zones", func(t *testing.T, dir, zones, victim string) {
+			tmp := filepath.Join(filepath.Dir(victim), "."+filepath.Base(victim)+".rdnsctl-1")
+			os.WriteFile(tmp, []byte("attacker\n"), 0o644)
+			os.WriteFile(filepath.Join(zones, ".rdnsctl-pending"), []byte(fmt.Sprintf(`{"version":1,"renames":[{"tmp":%q,"path":%q}],"retires":[]}`, tmp, victim)), 0o644)
+		}, "outside the zones directories"},
+		{"old-style manifest outside the zones", func(t *testing.T, dir, zones, victim string) {
+			tmp := filepath.Join(filepath.Dir(victim), "."+filepath.Base(victim)+".rdnsctl-1")
+			os.WriteFile(tmp, []byte("attacker\n"), 0o644)
+			os.WriteFile(filepath.Join(zones, ".rdnsctl-pending"), []byte(tmp+"\t"+victim+"\n"), 0o644)
+		}, "outside the zones directories"},
+		{"symlinked lock file", func(t *testing.T, dir, zones, victim string) {
+			os.Symlink(victim, filepath.Join(zones, ".rdnsctl.lock"))
+		}, "symbolic link"},
+		{"symlinked journal", func(t *testing.T, dir, zones, victim string) {
+			os.Symlink(victim, filepath.Join(dir, "rdns-changes.jsonl"))
+		}, "symbolic link"},
+		// a batch without a manifest is a leftover: the link is removed,
+		// never followed, and the write goes ahead
+		{"symlinked journal batch", func(t *testing.T, dir, zones, victim string) {
+			os.Symlink(victim, filepath.Join(zones, ".rdnsctl-pending.jsonl"))
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := copyExamples(t)
+			zones := filepath.Join(dir, "zones")
+			victim := filepath.Join(t.TempDir(), "precious")
+			os.WriteFile(victim, []byte("precious\n"), 0o644)
+			before := lcRead(t, filepath.Join(zones, "db.198.51.100"))
+			tt.plant(t, dir, zones, victim)
+			r := run(t, "", "", "provision", "198.51.100.50", "--customer", "C-1", "--config", filepath.Join(dir, "rdnsctl.yaml"), "--write")
+			if got := lcRead(t, victim); got != "precious\n" {
+				t.Errorf("the file outside the zones changed: %q", got)
+			}
+			if tt.want == "" {
+				if r.code != 0 {
+					t.Fatalf("exit %d:\n%s", r.code, r.err)
+				}
+				journalExact(t, tt.name, filepath.Join(dir, "rdns-changes.jsonl"), 1)
+				return
+			}
+			if r.code != ExitUsage || !strings.Contains(r.err, tt.want) {
+				t.Fatalf("exit %d, want 2 and %q:\n%s", r.code, tt.want, r.err)
+			}
+			if lcRead(t, filepath.Join(zones, "db.198.51.100")) != before {
+				t.Error("the zone was written")
+			}
+		})
+	}
+}
+
+// The guard refuses the write, never the preview: without --write the
+// plan is printed with the reason a write would be refused (exit 0); with
+// --write the plan is printed and the write refused (exit 2).
+func TestGuardShowsThePlan(t *testing.T) {
+	dir := copyExamples(t)
+	cfg := filepath.Join(dir, "rdnsctl.yaml")
+	args := []string{"mass-rename", "198.51.100.0/24", "--config", cfg, "--suffix", "customers.example.net.", "--to-suffix", "cust.example.net."}
+	for _, write := range []bool{false, true} {
+		a := args
+		if write {
+			a = append(slices.Clone(args), "--write")
+		}
+		r := run(t, "", "", a...)
+		wantCode := map[bool]int{false: 0, true: ExitUsage}[write]
+		if r.code != wantCode || !strings.Contains(r.out, "198-51-100-2.cust.example.net.") ||
+			!strings.Contains(r.err, "100.51.198.in-addr.arpa.: 6 of 12 PTRs (50%)") || !strings.Contains(r.err, "--force") {
+			t.Errorf("--write %v: exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", write, r.code, wantCode, r.out, r.err)
+		}
+	}
+	journalExact(t, "guarded", filepath.Join(dir, "rdns-changes.jsonl"), 0)
 }
