@@ -102,7 +102,7 @@ func TestInterruptLargeWrite(t *testing.T) {
 	bin := lcBuild(t)
 	want, n, full := bigInitRef(t, bin)
 	outcomes := map[string]int{}
-	const runs = 8
+	const runs = 6
 	for k := range runs {
 		dir := copyExamples(t)
 		old := lcZoneFiles(t, dir)
@@ -153,7 +153,7 @@ func TestKillLargeWriteJournalExactlyOnce(t *testing.T) {
 	bin := lcBuild(t)
 	want, n, full := bigInitRef(t, bin)
 	outcomes := map[string]int{}
-	const kills = 10
+	const kills = 6
 	for k := range kills {
 		dir := copyExamples(t)
 		// half at any time, half once the commit point is passed (in the
@@ -243,7 +243,7 @@ func TestFullDiskJournalExactlyOnce(t *testing.T) {
 	need := free0 - freeBytes(t, mnt)
 	os.RemoveAll(ref)
 	outcomes := map[string]int{}
-	const steps = 12
+	const steps = 8
 	for k := range steps {
 		dir := filepath.Join(mnt, fmt.Sprintf("run%d", k))
 		copyTree(t, copyExamples(t), dir)
