@@ -30,9 +30,13 @@ func chromium(t *testing.T, page string, extra ...string) (string, string) {
 	if bin == "" {
 		t.Skip("chromium not installed (Debian package chromium): the browser test of the HTML report is skipped")
 	}
+	page, frag, _ := strings.Cut(page, "#")
 	abs, err := filepath.Abs(page)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if frag != "" {
+		abs += "#" + frag
 	}
 	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions", "--disable-breakpad",
@@ -104,10 +108,12 @@ func bodyAttr(t *testing.T, dom, name string) string {
 // checkRendered loads page in Chromium and checks what the issue asks: no
 // console errors, drawing done within the target, the legend's counts (as
 // the script computed them from the cells) equal to the JSON summary, and a
-// cell for every managed address. It returns the time the drawing took.
-func checkRendered(t *testing.T, page string, managed int) int {
+// cell for every managed address. It returns the DOM and the time the
+// drawing took. page may end in #fragment; extra goes to Chromium.
+func checkRendered(t *testing.T, page string, managed int, extra ...string) (string, int) {
 	t.Helper()
-	b, err := os.ReadFile(page)
+	file, _, _ := strings.Cut(page, "#")
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +136,7 @@ func checkRendered(t *testing.T, page string, managed int) int {
 		}
 		seen[f.IP] = true
 	}
-	dom, stderr := chromium(t, page, "--dump-dom", "--virtual-time-budget=10000")
+	dom, stderr := chromium(t, page, append([]string{"--dump-dom", "--virtual-time-budget=10000"}, extra...)...)
 	if errs := consoleErrors(stderr); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}
@@ -171,7 +177,7 @@ func checkRendered(t *testing.T, page string, managed int) int {
 	if checked < 5 {
 		t.Errorf("only %d legend entries compared with the summary", checked)
 	}
-	return ms
+	return dom, ms
 }
 
 func TestHTMLInChromiumExamples(t *testing.T) {
@@ -181,11 +187,19 @@ func TestHTMLInChromiumExamples(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("audit exit %d: %s", r.code, r.err)
 	}
-	ms := checkRendered(t, page, 768)
+	// one load: the checks, a screenshot, and report.html#IP, which shows
+	// that address's tooltip (address, PTR, IPAM's name, customer, finding,
+	// file:line)
 	png := filepath.Join(dir, "report.png")
-	_, stderr := chromium(t, page, "--screenshot="+png, "--hide-scrollbars", "--virtual-time-budget=5000")
-	if errs := consoleErrors(stderr); len(errs) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
+	dom, ms := checkRendered(t, page+"#198.51.100.12", 768, "--screenshot="+png, "--hide-scrollbars")
+	tip := regexp.MustCompile(`(?s)<div id="tip".*?</section>`).FindString(dom)
+	for _, want := range []string{"198.51.100.12", "198-51-100-12.customers.example.net.", "shop.bakery.example.", "bakery", "mismatch", "db.198.51.100:20"} {
+		if !strings.Contains(tip, want) {
+			t.Errorf("the tooltip of 198.51.100.12 lacks %q: %s", want, tip)
+		}
+	}
+	if bodyAttr(t, dom, "data-pointed") != "198.51.100.12" {
+		t.Error("the page did not point at 198.51.100.12")
 	}
 	if st, err := os.Stat(png); err != nil || st.Size() < 10000 {
 		t.Fatalf("no screenshot: %v", err)
@@ -287,6 +301,6 @@ func TestHTMLInChromiumMillion(t *testing.T) {
 		b, _ := os.ReadFile(page)
 		os.WriteFile(keep, b, 0o644) // for measuring by hand: RDNSCTL_HTML_KEEP=/tmp/1m.html
 	}
-	ms := checkRendered(t, page, 1<<20)
+	_, ms := checkRendered(t, page, 1<<20)
 	t.Logf("1M addresses: audit with HTML %v, report %.2f MiB, drawn in %d ms", audit.Round(time.Millisecond), float64(st.Size())/(1<<20), ms)
 }

@@ -377,4 +377,22 @@
     });
   }
   if (!("IntersectionObserver" in window)) finished();
+
+  // report.html#198.51.100.22 points at one address: its tile is focused
+  // and its tooltip shown (a link to an address in a mail or a ticket)
+  function pointAt(ip) {
+    var p = ip.split("."), net = p.slice(0, 3).join("."), off = +p[3];
+    if (p.length !== 4 || !(off >= 0 && off < 256)) return;
+    var c = null;
+    for (var k = 0; k < canvases.length; k++) if (canvases[k].dataset.net === net) { c = canvases[k]; break; }
+    if (!c) return;
+    cursor.set(c, off);
+    c.scrollIntoView({ block: "nearest" });
+    drawTile(c);
+    c.focus({ preventScroll: true });
+    showCursor(c);
+    body.dataset.pointed = ip;
+  }
+  var h0 = decodeURIComponent(location.hash.slice(1));
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(h0)) pointAt(h0);
 })();
