@@ -337,20 +337,27 @@ func (p *prepared) Diff(w io.Writer) error {
 	return nil
 }
 
-// seen answers a server's prerequisite question from the loaded zone.
+// seen answers a server's prerequisite question from the loaded zone,
+// through an index of its records by owner and type made on first use.
 func (p *prepared) seen(origin string) func(owner string, typ uint16) []string {
 	z := p.s.Zone(origin)
+	type key struct {
+		owner string
+		typ   uint16
+	}
+	var idx map[key][]string
 	return func(owner string, typ uint16) []string {
 		if z == nil {
 			return nil
 		}
-		var out []string
-		for _, r := range z.Records {
-			if r.Name == owner && r.Type == typ {
-				out = append(out, r.Data)
+		if idx == nil {
+			idx = make(map[key][]string, len(z.Records))
+			for _, r := range z.Records {
+				k := key{r.Name, r.Type}
+				idx[k] = append(idx[k], r.Data)
 			}
 		}
-		return out
+		return idx[key{owner, typ}]
 	}
 }
 

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmarks against live servers on 127.0.0.1 (see bench/live/live_test.go):
+# RFC 2136 push of 65,536 PTRs vs nsupdate, servers check of 4,096 zones on a
+# BIND pair, block-init of a /16 into PowerDNS vs pdnsutil load-zone.
+#   bench/live.sh [TestPushRFC2136|TestServersCheck4096|TestPowerDNS]
+# Needs bind9, bind9-utils, bind9-dnsutils, pdns-server, pdns-backend-sqlite3,
+# sqlite3 and time (Debian packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+go test -tags bench -count=1 -timeout 30m -run "${1:-.}" -v ./bench/live | grep -v '^=== RUN'
