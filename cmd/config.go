@@ -40,7 +40,10 @@ type Config struct {
 	// from and written to one of them ({origin, server} in zones:).
 	Servers     []ServerConfig
 	RemoteZones []RemoteZone
-	Resolvers   []string
+	// ZonesConf is the named.conf fragment of zone statements rdnsctl
+	// keeps for the zone files it manages (zones_conf).
+	ZonesConf string
+	Resolvers []string
 	// NoHeaders drops the header line of tables and CSV (--no-headers).
 	NoHeaders bool
 	// LockTimeout is how long a writer waits for another's lock (lock_timeout,
@@ -120,6 +123,7 @@ type rawConfig struct {
 	Deprovision string            `mapstructure:"deprovision"`
 	Notify      string            `mapstructure:"notify"`
 	Servers     []rawServer       `mapstructure:"servers"`
+	ZonesConf   string            `mapstructure:"zones_conf"`
 	Resolvers   []string          `mapstructure:"resolvers"`
 	LockTimeout time.Duration     `mapstructure:"lock_timeout"`
 	Checks      map[string]string `mapstructure:"checks"`
@@ -225,6 +229,9 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	}
 	if err := checkRemoteZones(c.RemoteZones, c.Servers); err != nil {
 		return nil, err
+	}
+	if c.ZonesConf = raw.ZonesConf; c.ZonesConf != "" && fromFile("zones_conf") {
+		c.ZonesConf = resolvePath(base, c.ZonesConf)
 	}
 	if c.Journal != "" && fromFile("journal") {
 		c.Journal = resolvePath(base, c.Journal)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -43,6 +44,7 @@ type rawServer struct {
 	APIKeyFile  string        `mapstructure:"api_key_file"`
 	ServerID    string        `mapstructure:"server_id"`
 	ZoneKind    string        `mapstructure:"zone_kind"`
+	ReconfigCmd string        `mapstructure:"reconfig_cmd"`
 }
 
 // ServerConfig is a live server: a DNS server read by AXFR and written by
@@ -57,6 +59,7 @@ type ServerConfig struct {
 	Timeout             time.Duration
 	URL, APIKey, Server string // PowerDNS
 	ZoneKind            string // PowerDNS: kind of the zones rdnsctl makes (Native, Master)
+	ReconfigCmd         string // run after zones_conf changed (rndc reconfig)
 }
 
 // RemoteZone is a zones: entry {origin, server} (or {server, all_reverse}).
@@ -112,7 +115,7 @@ func decodeServers(raw []rawServer, base string) ([]ServerConfig, error) {
 		}
 		seen[r.Name] = true
 		s := ServerConfig{Name: r.Name, Type: r.Type, Role: r.Role, ReloadCmd: r.ReloadCmd, FreezeCmd: r.FreezeCmd, ThawCmd: r.ThawCmd,
-			UpdateBatch: r.UpdateBatch, Timeout: r.Timeout, URL: r.URL, Server: r.ServerID, ZoneKind: r.ZoneKind}
+			UpdateBatch: r.UpdateBatch, Timeout: r.Timeout, URL: r.URL, Server: r.ServerID, ZoneKind: r.ZoneKind, ReconfigCmd: r.ReconfigCmd}
 		switch strings.ToLower(s.ZoneKind) {
 		case "", "native":
 			s.ZoneKind = "Native"
@@ -315,10 +318,11 @@ func (a *App) liveBackend(files *plan.Backend) (apply.Backend, error) {
 		}
 	}
 	b.Hooks.Check = a.checkJournals
-	if p := a.filePrimary(); p != nil && p.ReloadCmd != "" {
+	p := a.filePrimary()
+	if p != nil && (p.ReloadCmd != "" || p.ReconfigCmd != "") || a.cfg.ZonesConf != "" {
 		journalPath := a.journalPathFor(files)
-		b.Hooks.Written = func(ctx context.Context, targets []apply.Target) error {
-			err := a.reloadZones(ctx, p, targets, journalPath)
+		b.Hooks.Written = func(ctx context.Context, s *zoneset.Set, targets []apply.Target) error {
+			err := a.afterFileWrite(ctx, p, s, targets, journalPath)
 			if err != nil {
 				a.reloadErr = err
 			}
@@ -458,6 +462,100 @@ func (a *App) thawFrozen() {
 		}
 	}
 	a.thaw = nil
+}
+
+// afterFileWrite tells the primary about written zone files: zones_conf is
+// rewritten when zones were made or retired (then reconfig_cmd runs, so the
+// server loads new zones and drops retired ones), and reload_cmd runs for
+// every other written zone.
+func (a *App) afterFileWrite(ctx context.Context, p *ServerConfig, s *zoneset.Set, targets []apply.Target, journalPath string) error {
+	var errs []error
+	changedZones := false
+	for _, t := range targets {
+		changedZones = changedZones || t.Created || t.Retired
+	}
+	reconfigured := false
+	reconfig := func(file string) {
+		if p == nil || p.ReconfigCmd == "" {
+			return
+		}
+		if err := runHook(ctx, p.ReconfigCmd, "", file); err != nil {
+			errs = append(errs, fmt.Errorf("reconfig_cmd failed on %s: %w", p.Name, err))
+			return
+		}
+		reconfigured = true
+	}
+	if a.cfg.ZonesConf != "" {
+		changed, err := writeZonesConf(a.cfg.ZonesConf, s, targets)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("zones_conf %s: %w", a.cfg.ZonesConf, err))
+		} else if changed {
+			reconfig(a.cfg.ZonesConf)
+		}
+	} else if changedZones {
+		reconfig("")
+	}
+	if p != nil && p.ReloadCmd != "" {
+		var reload []apply.Target
+		for _, t := range targets {
+			if t.Retired || (t.Created && reconfigured) {
+				continue // a new zone is loaded by the reconfig
+			}
+			reload = append(reload, t)
+		}
+		if err := a.reloadZones(ctx, p, reload, journalPath); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// writeZonesConf rewrites the named.conf fragment that holds a zone
+// statement for every zone file of the set (after this write: made zones
+// in, retired ones out), atomically, when its contents change.
+func writeZonesConf(path string, s *zoneset.Set, targets []apply.Target) (bool, error) {
+	files := map[string]string{}
+	for _, z := range s.Zones {
+		if z.Path == "" || strings.Contains(z.Path, "://") || z.Type != "primary" {
+			continue
+		}
+		files[z.Origin] = z.Path
+	}
+	for _, t := range targets {
+		switch {
+		case t.Retired:
+			delete(files, t.Zone)
+		case t.Created:
+			files[t.Zone] = t.Path
+		}
+	}
+	origins := make([]string, 0, len(files))
+	for o := range files {
+		origins = append(origins, o)
+	}
+	slices.SortFunc(origins, zonefile.CompareNames)
+	var b strings.Builder
+	b.WriteString("// Zone statements of the zone files rdnsctl manages, written by rdnsctl:\n// include this file from named.conf. Edits are overwritten.\n")
+	for _, o := range origins {
+		abs, err := filepath.Abs(files[o])
+		if err != nil {
+			return false, err
+		}
+		fmt.Fprintf(&b, "zone %s { type primary; file %s; };\n", quoteConf(o), quoteConf(abs))
+	}
+	old, err := os.ReadFile(path)
+	if err == nil && string(old) == b.String() {
+		return false, nil
+	}
+	if err := zonefile.WriteFiles([]zonefile.FileWrite{{Path: path, Data: []byte(b.String())}}); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// quoteConf quotes a string for named.conf.
+func quoteConf(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 // reloadZones runs the primary's reload_cmd once per written zone. A zone

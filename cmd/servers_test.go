@@ -330,3 +330,67 @@ func TestLiveServersFreezeThaw(t *testing.T) {
 		t.Fatalf("nsupdate after the thaw: %v %s", err, out)
 	}
 }
+
+// Zones rdnsctl makes or retires reach the server: zones_conf holds a zone
+// statement per zone file, and reconfig_cmd makes the primary load it.
+func TestLiveServersZonesConf(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	file := filepath.Join(zones, "db.198.51.100")
+	if err := os.WriteFile(file, []byte(liveFileZone), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "zones.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("zone \"100.51.198.in-addr.arpa.\" { type primary; file %q; };\n", file)), 0o644)
+	p := dnstest.StartBINDPairIncluding(t, nil, conf)
+	cfg := fmt.Sprintf(`zones: [zones/]
+zones_conf: zones.conf
+zone_template: {ttl: 300, primary: ns1.example.net., contact: hostmaster.example.net., ns: [ns1.example.net.]}
+servers:
+  - name: primary
+    address: %s
+    reload_cmd: %q
+    reconfig_cmd: %q
+`, p.Primary, p.RNDCCommand("reload"), strings.TrimSuffix(p.RNDCCommand("reconfig"), " {zone}"))
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(cfg), 0o644)
+
+	r := run(t, dir, "", "block-init", "198.51.101.0/28", "--template", "n-{dashed}.example.net.", "--write")
+	if r.code != 0 {
+		t.Fatalf("block-init of a new zone: %d %s", r.code, r.err)
+	}
+	eventually(t, p.Primary, "198.51.101.5", "n-198-51-101-5.example.net.")
+	if b := string(mustRead(t, conf)); !strings.Contains(b, `zone "101.51.198.in-addr.arpa."`) || !strings.Contains(b, `zone "100.51.198.in-addr.arpa."`) {
+		t.Errorf("zones_conf:\n%s", b)
+	}
+
+	r = run(t, dir, "", "transfer", "delegate", "198.51.100.0/26", "--write", "--force")
+	if r.code != 0 {
+		t.Fatalf("delegate: %d %s", r.code, r.err)
+	}
+	child := "0/26.100.51.198.in-addr.arpa."
+	q := func() int {
+		m := new(dns.Msg)
+		m.SetQuestion(child, dns.TypeSOA)
+		resp, _, err := (&dns.Client{Timeout: 2 * time.Second}).Exchange(m, p.Primary)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Rcode
+	}
+	if rc := q(); rc != dns.RcodeSuccess {
+		t.Errorf("the child zone is not served after delegate: %s", dns.RcodeToString[rc])
+	}
+	eventually(t, p.Primary, "198.51.100.5", "") // a CNAME into the child now
+	r = run(t, dir, "", "transfer", "undelegate", "198.51.100.0/26", "--write", "--force")
+	if r.code != 0 {
+		t.Fatalf("undelegate: %d %s", r.code, r.err)
+	}
+	eventually(t, p.Primary, "198.51.100.5", "five.example.net.")
+	if rc := q(); rc != dns.RcodeNameError && rc != dns.RcodeRefused {
+		t.Errorf("the retired child zone is still served: %s", dns.RcodeToString[rc])
+	}
+	if strings.Contains(string(mustRead(t, conf)), "0/26") {
+		t.Errorf("zones_conf keeps the retired zone")
+	}
+}

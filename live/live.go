@@ -93,10 +93,11 @@ type FileHooks struct {
 	// Check is called on the files a write will change, before anything
 	// is written; an error stops the write (a BIND journal beside a file).
 	Check func(targets []apply.Target) error
-	// Written is called once the files are committed, with the zones
-	// written (reload them). Its failure does not undo the write: it is
+	// Written is called once the files are committed, with the zone set
+	// as it was planned on and the zones written (reload them; keep the
+	// server's list of zones). Its failure does not undo the write: it is
 	// kept for HookError.
-	Written func(ctx context.Context, targets []apply.Target) error
+	Written func(ctx context.Context, s *zoneset.Set, targets []apply.Target) error
 }
 
 var _ apply.Backend = (*Backend)(nil)
@@ -406,7 +407,7 @@ func (p *prepared) Apply(ctx context.Context) (apply.Applied, error) {
 		}
 		live = append(live, p.fileIdx...)
 		if p.b.Hooks.Written != nil {
-			p.b.hookErr = p.b.Hooks.Written(context.WithoutCancel(ctx), p.files.Targets())
+			p.b.hookErr = p.b.Hooks.Written(context.WithoutCancel(ctx), p.s, p.files.Targets())
 		}
 		if err != nil {
 			return p.result(live, false), err

@@ -40,12 +40,13 @@ type Pair struct {
 	// primary serves: the copy in p/ for dynamic zones.
 	ZoneFile map[string]string
 
-	tb     testing.TB
-	zones  []PairZone
-	rndc   string
-	pstop  func()
-	sstop  func()
-	sstart func()
+	tb      testing.TB
+	zones   []PairZone
+	include string
+	rndc    string
+	pstop   func()
+	sstop   func()
+	sstart  func()
 }
 
 // StartBINDPair starts the pair on free ports of 127.0.0.1 and waits until
@@ -53,6 +54,13 @@ type Pair struct {
 // skipped when named, rndc or tsig-keygen is not installed (bind9,
 // bind9-utils).
 func StartBINDPair(tb testing.TB, zones []PairZone) *Pair {
+	tb.Helper()
+	return StartBINDPairIncluding(tb, zones, "")
+}
+
+// StartBINDPairIncluding is StartBINDPair with the primary's configuration
+// including a file of zone statements (zones_conf), which must exist.
+func StartBINDPairIncluding(tb testing.TB, zones []PairZone, include string) *Pair {
 	tb.Helper()
 	named, err := exec.LookPath("named")
 	if err != nil {
@@ -71,7 +79,7 @@ func StartBINDPair(tb testing.TB, zones []PairZone) *Pair {
 		tb.Fatalf("dnstest: %v", err)
 	}
 	tb.Cleanup(func() { os.RemoveAll(dir) })
-	p := &Pair{Dir: dir, tb: tb, rndc: rndc, ZoneFile: map[string]string{}, KeyName: "rdnsctl-key"}
+	p := &Pair{Dir: dir, tb: tb, rndc: rndc, ZoneFile: map[string]string{}, KeyName: "rdnsctl-key", include: include}
 	for _, sub := range []string{"p", "s"} {
 		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
 			tb.Fatalf("dnstest: %v", err)
@@ -160,6 +168,9 @@ options {
 };
 controls { inet 127.0.0.1 port %[7]d allow { 127.0.0.1; } keys { rndc-key; }; };
 `, p.KeyFile, p.RNDCKeyFile, p.Dir, port, sport, acl, p.ControlPort, p.xfrKeyFile)
+	if p.include != "" {
+		fmt.Fprintf(&b, "include %q;\n", p.include)
+	}
 	for _, z := range p.zones {
 		if z.Dynamic {
 			fmt.Fprintf(&b, "zone %q { type primary; file %q; update-policy { grant %s zonesub ANY; }; };\n", z.Origin, z.File, p.KeyName)
@@ -249,7 +260,8 @@ func (p *Pair) run(bin, sub, addr string) func() {
 		_ = cmd.Process.Kill()
 		<-exited
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	// a secondary of thousands of zones needs a while to transfer them all
+	deadline := time.Now().Add(20*time.Second + time.Duration(len(p.zones))*20*time.Millisecond)
 	for !strings.Contains(out.String(), "running") {
 		select {
 		case <-exited:
