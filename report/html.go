@@ -140,7 +140,7 @@ var legendLabels = map[string]string{
 	"free":         "free, no PTR",
 	"checked":      "checked by fcrdns",
 	"default":      "default PTR",
-	"custom-match": "custom PTR (matches IPAM)",
+	"custom-match": "custom PTR, consistent with IPAM",
 	"delegated":    "delegated (child zone not loaded)",
 	"orphan":       "orphan (outside IPAM's prefixes)",
 	"unmanaged":    "unmanaged (no zone covers it)",

@@ -333,3 +333,58 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// IPv6: one cell per /64 of each /48 that holds something, the worst
+// state inside; the managed part of the /48 is sent as ranges.
+func TestBuildMapIPv6(t *testing.T) {
+	a := netip.MustParseAddr
+	exp := &ipam.Export{Prefixes: []netip.Prefix{netip.MustParsePrefix("2001:db8:5:100::/56")}}
+	findings := []audit.Finding{
+		{Category: audit.Missing, Addr: a("2001:db8:5:107::1")},
+		{Category: audit.Invalid, Addr: a("2001:db8:5:107::2")},
+		{Category: audit.Stale, Addr: a("2001:db8:5:1ff::9")},
+		{Category: audit.Missing, Addr: a("2001:db8:6::1")}, // outside every managed prefix
+	}
+	m := BuildMap(MapInput{Export: exp, Findings: findings})
+	if len(m.V6) != 1 || m.V6[0].Prefix != "2001:db8:5::/48" {
+		t.Fatalf("v6 blocks %+v", m.V6)
+	}
+	b := m.V6[0]
+	if len(b.In) != 1 || b.In[0] != [2]int{0x100, 0x1ff} {
+		t.Errorf("managed ranges %v, want [[256 511]]", b.In)
+	}
+	raw, err := base64.StdEncoding.DecodeString(b.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int]CellState{}
+	for i := 0; i+2 < len(raw); i += 3 {
+		got[int(raw[i])|int(raw[i+1])<<8] = CellState(raw[i+2])
+	}
+	want := map[int]CellState{0x107: CellInvalid, 0x1ff: CellStale}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("cells %v, want %v", got, want)
+	}
+	if m.V6Counts["invalid"] != 1 || m.V6Counts["stale"] != 1 || m.V6Counts["missing"] != 0 {
+		t.Errorf("v6 counts %v", m.V6Counts)
+	}
+}
+
+// fcrdns alone: the checked addresses' /24s, each checked cell painted by
+// its verdict.
+func TestBuildMapFCrDNSOnly(t *testing.T) {
+	a := netip.MustParseAddr
+	fc := []fcrdns.Result{{IP: a("192.0.2.1"), Verdict: fcrdns.Pass}, {IP: a("192.0.2.2"), Verdict: fcrdns.NoPTR}, {IP: a("198.51.100.9"), Verdict: fcrdns.Error}}
+	m := BuildMap(MapInput{FCrDNS: fc, FCrDNSOnly: true})
+	if m.Mode != "fcrdns" || len(m.Groups) != 2 || m.Managed != 512 {
+		t.Fatalf("mode %s, groups %v, managed %d", m.Mode, m.Groups, m.Managed)
+	}
+	cells := cellStates(t, m)
+	for ip, mark := range map[string]int{"192.0.2.1": MarkPass, "192.0.2.2": MarkFail, "198.51.100.9": MarkError, "192.0.2.3": MarkNone} {
+		b := cells[a(ip)]
+		st := CellState(b & 15)
+		if int(b>>4&3) != mark || (mark != MarkNone) != (st == CellUnaudited) {
+			t.Errorf("%s: %v mark %d, want mark %d", ip, st, b>>4&3, mark)
+		}
+	}
+}
