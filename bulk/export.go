@@ -84,6 +84,18 @@ func Export(s *zoneset.Set, opt ExportOptions) ([]PTR, string, rdns.ChangeSet, e
 			target := ownerIn(p.Addr, origin, name)
 			cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: l.Zone.Origin, File: l.Zone.Path, Name: l.Owner, Addr: p.Addr,
 				Type: "CNAME", New: target, Reason: "exported to " + origin})
+			if generatesCNAMEs(l.Zone) {
+				cs.Changes[len(cs.Changes)-1].Generate = "$." + origin // a candidate, for runs
+			}
+		}
+		// as $GENERATE lines where the zone writes its CNAMEs so
+		markRuns(cs.Changes, func(c *rdns.Change) (string, bool) {
+			return c.Generate, c.Action == rdns.Add && c.Type == "CNAME" && c.Generate != ""
+		})
+		for i := range cs.Changes {
+			if c := &cs.Changes[i]; c.Generate != "" && c.Range == "" {
+				c.Generate = ""
+			}
 		}
 	}
 	slices.SortFunc(out, func(x, y PTR) int { return x.Addr.Compare(y.Addr) })

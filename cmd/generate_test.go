@@ -193,3 +193,32 @@ func TestAuditFixThroughGenerate(t *testing.T) {
 		t.Errorf("second audit --fix plans changes:\n%s", r.err)
 	}
 }
+
+// transfer export --cname-to out of a zone that writes its CNAMEs with
+// $GENERATE writes runs of the new CNAMEs the same way, one change (and
+// journal line) per address.
+func TestTransferExportCNAMEsAsGenerate(t *testing.T) {
+	dir := copyExamples(t)
+	zones, cfg := filepath.Join(dir, "zones"), filepath.Join(dir, "rdnsctl.yaml")
+	orig := recordSet(t, zones)
+	r := run(t, "", "", "transfer", "export", "198.51.100.0/28", "--out", filepath.Join(dir, "out"), "--cname-to", "0-28.rev.other.example.",
+		"--config", cfg, "--write", "--force")
+	if r.code != 0 || !strings.Contains(r.err, "6 added, 0 replaced, 6 deleted") {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	b, _ := os.ReadFile(filepath.Join(zones, "db.198.51.100"))
+	for _, want := range []string{"$GENERATE 1-3\t$\tIN\tCNAME\t$.0-28.rev.other.example.\n", "$GENERATE 10-12\t$\tIN\tCNAME\t$.0-28.rev.other.example.\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("zone lacks %q:\n%s", want, b)
+		}
+	}
+	checkZones(t, zones)
+	gone, added := diffLines(orig, recordSet(t, zones))
+	if len(gone) != 6 || len(added) != 6 {
+		t.Errorf("export changed -%v +%v", gone, added)
+	}
+	r = run(t, "", "", "log", "198.51.100.11", "--config", cfg, "-o", "json")
+	if !strings.Contains(r.out, "11.0-28.rev.other.example.") {
+		t.Errorf("log 198.51.100.11:\n%s", r.out)
+	}
+}

@@ -63,10 +63,10 @@ func (z *Zone) Patch(changes []rdns.Change, opt PatchOptions) (map[int][]byte, e
 	if len(p.edits) == 0 && len(p.gens) == 0 && len(p.adds) == 0 && !opt.ForceSerial {
 		return map[int][]byte{}, nil
 	}
-	if err := p.finishGenerates(); err != nil {
+	if err := p.placeAdds(); err != nil {
 		return nil, err
 	}
-	if err := p.placeAdds(); err != nil {
+	if err := p.finishGenerates(); err != nil {
 		return nil, err
 	}
 	if err := p.ownerFixes(); err != nil {
@@ -104,6 +104,10 @@ type genEdit struct {
 	// whole is set when every iteration was renamed through the line
 	// (foldGenerates): no other change may touch one of them
 	whole bool
+	// inside are new records whose place falls between the pieces of the
+	// split line, written there in address order (placeAdds)
+	inside   []pendingAdd
+	iterAddr map[int64]netip.Addr
 }
 
 // pendingAdd is a record to insert at its place.

@@ -148,9 +148,13 @@ func (p *patcher) rewriteGenerate(g *genEdit) ([]byte, error) {
 	if len(line) > 0 && line[len(line)-1] != '\n' {
 		line = append(slices.Clip(line), '\n')
 	}
-	if len(g.drop) == 0 {
+	if len(g.drop) == 0 && len(g.inside) == 0 {
 		return line, nil
 	}
+	inside := slices.Clone(g.inside)
+	slices.SortStableFunc(inside, func(a, b pendingAdd) int {
+		return compareCand(candidate{addr: a.addr, name: a.name}, candidate{addr: b.addr, name: b.name})
+	})
 	// The range token sits at the same place in the new line.
 	rs, re := int(toks[1].s-int32(e.Start)), int(toks[1].e-int32(e.Start))
 	piece := func(a, b int64) []byte {
@@ -179,6 +183,16 @@ func (p *patcher) rewriteGenerate(g *genEdit) ([]byte, error) {
 	runStart := int64(-1)
 	var runEnd int64
 	for it := rng.start; it <= rng.stop; it += rng.step {
+		if ad := g.iterAddr[it]; len(inside) > 0 && ad.IsValid() && inside[0].addr.Less(ad) {
+			if runStart >= 0 {
+				out = append(out, piece(runStart, runEnd)...)
+				runStart = -1
+			}
+			for len(inside) > 0 && inside[0].addr.Less(ad) {
+				out = appendAddLine(out, inside[0], e.Origin)
+				inside = inside[1:]
+			}
+		}
 		target, dropped := g.drop[it]
 		if !dropped {
 			if runStart < 0 {
@@ -207,6 +221,9 @@ func (p *patcher) rewriteGenerate(g *genEdit) ([]byte, error) {
 	}
 	if runStart >= 0 {
 		out = append(out, piece(runStart, runEnd)...)
+	}
+	for _, a := range inside {
+		out = appendAddLine(out, a, e.Origin)
 	}
 	return out, nil
 }

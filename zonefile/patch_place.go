@@ -2,6 +2,7 @@ package zonefile
 
 import (
 	"cmp"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -116,6 +117,9 @@ func (p *patcher) placeAdds() error {
 		e := f.Entries[end]
 		return at(c.file, e.End, e.Origin, false)
 	}
+	if len(z.Records) == 0 && !hasTTLEntry(z) {
+		return fmt.Errorf("zone %s holds no record and no $TTL: a new record would have no TTL (RFC 2308)", z.Origin)
+	}
 	block := func() *insertion {
 		return at(0, int32(len(z.Files[0].Data)), z.Origin, true)
 	}
@@ -146,6 +150,9 @@ func (p *patcher) placeAdds() error {
 				return 1
 			})
 			if n > 0 {
+				if p.intoSplit(addrCands[n-1], a) {
+					continue
+				}
 				in = after(addrCands[n-1])
 				break
 			}
@@ -219,4 +226,52 @@ func addRank(t uint16) int {
 		return 1
 	}
 	return 2
+}
+
+// intoSplit hands a new record to the $GENERATE line that c stands for when
+// that line is split by this patch and the record's address lies inside
+// its range, so that it is written between the pieces, in address order.
+func (p *patcher) intoSplit(c candidate, a pendingAdd) bool {
+	k := entryKey{c.file, c.entry}
+	g := p.gens[k]
+	if g == nil || g.deleted || len(g.drop) == 0 || !a.addr.IsValid() {
+		return false
+	}
+	if g.iterAddr == nil {
+		g.iterAddr = map[int64]netip.Addr{}
+		for _, r := range p.z.Records {
+			if r.File == k.file && r.Entry == k.entry && r.Iter >= 0 {
+				g.iterAddr[int64(r.Iter)] = p.addrOf(r.Name)
+			}
+		}
+	}
+	var lo, hi netip.Addr
+	for _, ad := range g.iterAddr {
+		if !ad.IsValid() {
+			return false
+		}
+		if !lo.IsValid() || ad.Less(lo) {
+			lo = ad
+		}
+		if !hi.IsValid() || hi.Less(ad) {
+			hi = ad
+		}
+	}
+	if !lo.IsValid() || a.addr.Less(lo) || hi.Less(a.addr) {
+		return false
+	}
+	g.inside = append(g.inside, a)
+	return true
+}
+
+// hasTTLEntry says whether a file of the zone sets $TTL.
+func hasTTLEntry(z *Zone) bool {
+	for _, f := range z.Files {
+		for _, e := range f.Entries {
+			if e.Kind == EntryTTL {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -143,6 +143,15 @@ func patchCases() []patchCase {
 			ptr(rdns.Delete, "22"+o, "pool-22.example.net.", ""),
 			ptr(rdns.Delete, "50"+o, "even-50.example.net.", ""),
 		}},
+		// a new record inside a split $GENERATE line goes between the pieces
+		{name: "split-add-between", zone: "base.zone", changes: []rdns.Change{
+			ptr(rdns.Delete, "25"+o, "pool-25.example.net.", ""),
+			{Action: rdns.Add, Name: "25" + o, Addr: v4("192.0.2.25"), Type: "CNAME", New: "25.sub.example.net."},
+			ptr(rdns.Delete, "28"+o, "pool-28.example.net.", ""),
+			ptr(rdns.Delete, "29"+o, "pool-29.example.net.", ""),
+			{Action: rdns.Add, Type: "CNAME", Name: "28" + o, Addr: v4("192.0.2.28"), New: "28.sub.example.net.", Generate: "$.sub.example.net.", Range: "28-29"},
+			{Action: rdns.Add, Type: "CNAME", Name: "29" + o, Addr: v4("192.0.2.29"), New: "29.sub.example.net.", Generate: "$.sub.example.net.", Range: "28-29"},
+		}},
 		{name: "generate-template", zone: "base.zone", changes: []rdns.Change{
 			{Action: rdns.Replace, Type: "GENERATE", Name: "20" + o, Line: 19, Old: "pool-$.example.net.", New: "dyn-$.example.net."},
 		}},
