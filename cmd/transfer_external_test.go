@@ -152,6 +152,18 @@ func TestDelegateExternal(t *testing.T) {
 			if r.code != 0 {
 				t.Errorf("second run: exit %d\n%s", r.code, r.err)
 			}
+			// undelegate takes the CNAMEs, the NS set and the glue away
+			r = run(t, "", "", "transfer", "undelegate", "10.20.0.0/29", "--config", filepath.Join(dir, "rdnsctl.yaml"), "--write", "--force")
+			if r.code != 0 {
+				t.Fatalf("undelegate: exit %d\n%s", r.code, r.err)
+			}
+			b, _ = os.ReadFile(filepath.Join(zones, "db.10.20.0"))
+			for _, gone := range []string{"CNAME", "customer.example.\n", "\tA\t", "AAAA"} {
+				if strings.Contains(string(b), gone) {
+					t.Errorf("after undelegate the zone still has %q:\n%s", gone, b)
+				}
+			}
+			checkZones(t, zones)
 		})
 	}
 }
