@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rdnsctl/rdnsctl/apply"
@@ -142,14 +143,26 @@ func (b *Backend) Load(ctx context.Context) (*zoneset.Set, error) {
 	return s, b.LoadRemote(ctx, s)
 }
 
-// LoadRemote reads the remote zones into s.
+// LoadRemote reads the remote zones into s, eight at a time.
 func (b *Backend) LoadRemote(ctx context.Context, s *zoneset.Set) error {
-	for _, z := range b.Remote {
-		zz, err := z.Writer.Read(ctx, z.Origin)
-		if err != nil {
-			return err
+	zones := make([]*zonefile.Zone, len(b.Remote))
+	errs := make([]error, len(b.Remote))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, z := range b.Remote {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			zones[i], errs[i] = z.Writer.Read(ctx, z.Origin)
+		}()
+	}
+	wg.Wait()
+	for i, z := range b.Remote {
+		if errs[i] != nil {
+			return errs[i]
 		}
-		s.AddRemote(zz, z.Writer.Source(z.Origin))
+		s.AddRemote(zones[i], z.Writer.Source(z.Origin))
 	}
 	return nil
 }
