@@ -164,6 +164,9 @@ options {
 	notify-source 127.0.0.1;
 	notify explicit;
 	also-notify { 127.0.0.1 port %[5]s; };
+	transfers-out 200;
+	notify-rate 5000;
+	startup-notify-rate 5000;
 	allow-transfer { %[6]s };
 };
 controls { inet 127.0.0.1 port %[7]d allow { 127.0.0.1; } keys { rndc-key; }; };
@@ -198,6 +201,9 @@ options {
 	notify-source 127.0.0.1;
 	notify no;
 	allow-transfer { key %[4]s; };
+	transfers-in 200;
+	transfers-per-ns 200;
+	serial-query-rate 5000;
 };
 controls { };
 `, p.KeyFile, p.Dir, port, p.KeyName, p.xfrKeyFile)
