@@ -301,6 +301,10 @@ func TestHTMLInChromiumMillion(t *testing.T) {
 		b, _ := os.ReadFile(page)
 		os.WriteFile(keep, b, 0o644) // for measuring by hand: RDNSCTL_HTML_KEEP=/tmp/1m.html
 	}
-	_, ms := checkRendered(t, page, 1<<20)
+	// pointed at a default address: its tooltip renders the template
+	dom, ms := checkRendered(t, page+"#10.3.200.9", 1<<20)
+	if tip := regexp.MustCompile(`(?s)<div id="tip".*?</section>`).FindString(dom); !strings.Contains(tip, "10-3-200-9.dyn.example.net.") {
+		t.Errorf("the tooltip of a default cell does not name its PTR: %s", tip)
+	}
 	t.Logf("1M addresses: audit with HTML %v, report %.2f MiB, drawn in %d ms", audit.Round(time.Millisecond), float64(st.Size())/(1<<20), ms)
 }

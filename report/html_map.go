@@ -150,9 +150,19 @@ type AddrMap struct {
 	// V6Counts are the IPv6 /64 cells per state name.
 	V6Counts map[string]int `json:"v6_counts"`
 	States   []string       `json:"states"` // state names by number
+	// Defaults are the IPv4 default templates, so that the tooltip of a
+	// default cell names its PTR without one string per address.
+	Defaults []MapDefault `json:"defaults"`
 
 	tiles []netip.Prefix
 	bytes []byte
+}
+
+// MapDefault is one default PTR template (rdns.Default).
+type MapDefault struct {
+	Prefix   string `json:"prefix"`
+	Template string `json:"template"`
+	Name     string `json:"name"`
 }
 
 // MapGroup is one managed IPv4 prefix (at least a /24) and its /24s.
@@ -190,6 +200,12 @@ func BuildMap(in MapInput) *AddrMap {
 	}
 	for _, n := range cellNames {
 		m.States = append(m.States, n)
+	}
+	m.Defaults = []MapDefault{}
+	for _, d := range in.Defaults {
+		if d.Prefix.Addr().Is4() && !d.Template.IsZero() {
+			m.Defaults = append(m.Defaults, MapDefault{d.Prefix.String(), d.Template.String(), d.Name})
+		}
 	}
 	maxTiles := in.MaxTiles
 	if maxTiles <= 0 {

@@ -243,8 +243,32 @@
     if (mk) h += " · FCrDNS " + markNames[mk];
     var d = details.get(ti * 256 + off);
     if (d) h += row("PTR", d[1]) + row("IPAM name", d[2]) + row("customer", d[3]) + row("file", map.files[d[4]] + ":" + d[5]);
+    else if (st === S["default"] && !byIP.has(ip)) h += row("PTR", defaultName(ip) || "the default template's");
     (byIP.get(ip) || []).forEach(function (f) { h += finding(f); });
     return h;
+  }
+  // defaultName renders the longest default template that covers ip, as
+  // rdns.Template does for IPv4: {dashed} {o1}..{o4} {rev} {hex} {prefix}.
+  function u32(ip) { var p = ip.split("."); return ((+p[0] << 24) >>> 0) + (+p[1] << 16) + (+p[2] << 8) + +p[3]; }
+  function defaultName(ip) {
+    var a = u32(ip), best = null, bits = -1;
+    map.defaults.forEach(function (d) {
+      var pp = d.prefix.split("/"), n = +pp[1], mask = n === 0 ? 0 : (~0 << (32 - n)) >>> 0;
+      if (((a & mask) >>> 0) === ((u32(pp[0]) & mask) >>> 0) && n > bits) { best = d; bits = n; }
+    });
+    if (!best) return "";
+    var o = ip.split(".");
+    var name = best.template.replace(/\{([a-z0-9]+)\}/g, function (m, k) {
+      switch (k) {
+        case "dashed": return o.join("-");
+        case "rev": return o.slice().reverse().join(".");
+        case "hex": return o.map(function (x) { return ("0" + (+x).toString(16)).slice(-2); }).join("");
+        case "prefix": return best.name || "";
+        case "o1": case "o2": case "o3": case "o4": return o[+k[1] - 1];
+      }
+      return "";
+    }).toLowerCase();
+    return name.charAt(name.length - 1) === "." ? name : name + ".";
   }
   function finding(f) {
     if (f.verdict !== undefined) return '<div class="f">' + row("FCrDNS", f.verdict + (f.iprev ? " (iprev " + f.iprev + ")" : "")) + row("address", f.ip) + row("PTR", ptrOf(f.ptr)) + row("error", f.error) + "</div>";
