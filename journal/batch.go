@@ -27,10 +27,16 @@ func WriteBatch(path string, n int, entry func(i int) *Entry) error {
 	if err := os.Remove(MarkPath(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	b, err := Create(path)
-	if err != nil {
+	// a new file, never an existing one (which could be a hard link to
+	// another file)
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
+	f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE|os.O_EXCL)
+	if err != nil {
+		return fmt.Errorf("change journal batch: %w", err)
+	}
+	b := &Journal{f: f, path: path}
 	err = b.AppendFunc(n, entry)
 	if cerr := b.Close(); err == nil {
 		err = cerr

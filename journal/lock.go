@@ -74,6 +74,11 @@ func lockOne(ctx context.Context, path string, timeout time.Duration, deadline t
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		f.Close()
 		return nil, fmt.Errorf("lock %s: not a regular file", path)
+	} else if s, ok := st.Sys().(*syscall.Stat_t); ok && s.Nlink > 1 {
+		// the pid is written into the lock file: a hard link to another
+		// file would have it overwritten
+		f.Close()
+		return nil, fmt.Errorf("lock %s: has other hard links; refusing to use it", path)
 	}
 	wait := 5 * time.Millisecond
 	for {
