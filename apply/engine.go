@@ -146,6 +146,13 @@ func (e *Engine) recover(ctx context.Context) error {
 			return fmt.Errorf("recording an interrupted write: %w", err)
 		}
 	}
+	if _, err := os.Lstat(batch); errors.Is(err, os.ErrNotExist) {
+		// the write was made by a zone set with another state directory
+		// (more zones directories than this one), which keeps its journal
+		// lines: its next writer records them
+		e.note("the interrupted write's journal lines are not in %s: the next write of the zone set that made it records them", e.Backend.StateDir())
+		return e.Backend.Settle()
+	}
 	n, err := journal.AppendBatch(e.Journal, batch)
 	if err != nil {
 		return fmt.Errorf("recording an interrupted write's changes in %s: %w (nothing else written)", e.Journal, err)

@@ -257,3 +257,40 @@ func TestCommitContextAndLinks(t *testing.T) {
 		t.Fatal("the link was replaced")
 	}
 }
+
+// A write touching two roots leaves its manifest in both: a writer of a
+// zone set with only one of them refuses to go on (the manifest names
+// files outside its roots) instead of writing over the interrupted write;
+// the writer of the whole set finishes it.
+func TestManifestInEveryTouchedRoot(t *testing.T) {
+	base := t.TempDir()
+	a, b := filepath.Join(base, "a"), filepath.Join(base, "b")
+	os.Mkdir(a, 0o755)
+	os.Mkdir(b, 0o755)
+	za, zb := filepath.Join(a, "z"), filepath.Join(b, "z")
+	os.WriteFile(za, []byte("old a\n"), 0o644)
+	os.WriteFile(zb, []byte("old b\n"), 0o644)
+	if _, err := Commit(context.Background(), Txn{Writes: []FileWrite{{za, []byte("new a\n")}, {zb, []byte("new b\n")}}, Dir: a, Roots: []string{a, b}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{a, b} {
+		if _, err := os.Stat(filepath.Join(d, ManifestName)); err != nil {
+			t.Fatalf("no manifest in %s", d)
+		}
+	}
+	if _, err := Recover(b, b); err == nil || !strings.Contains(err.Error(), "more directories") {
+		t.Fatalf("a writer of b alone: %v", err)
+	}
+	for _, d := range []string{a, b} {
+		rec, err := Recover(d, a, b)
+		if err != nil || !rec.Pending {
+			t.Fatalf("Recover(%s) = %+v, %v", d, rec, err)
+		}
+	}
+	for _, d := range []string{a, b} {
+		if err := FinishWrite(d); err != nil {
+			t.Fatal(err)
+		}
+		assertOnly(t, d, "z")
+	}
+}

@@ -204,6 +204,19 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		return false, err
 	}
 	manifestPath := ""
+	var mirrors []string
+	cleanupMirrors := func() {
+		for _, m := range mirrors {
+			os.Remove(m)
+		}
+	}
+	jobPaths := func() []string {
+		out := make([]string, len(jobs))
+		for i, j := range jobs {
+			out[i] = j.Path
+		}
+		return out
+	}
 	if t.Dir != "" {
 		m := manifest{Version: manifestVersion, Renames: []manifestRename{}, Retires: retires}
 		for _, j := range jobs {
@@ -215,7 +228,23 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 			return false, err
 		}
 		manifestPath = filepath.Join(t.Dir, ManifestName)
+		// a copy in every other root the write touches, written first, so
+		// that a writer of a zone set holding only some of these roots
+		// sees the write and refuses to go on (the manifest names files
+		// outside its roots) instead of writing over it
+		for _, r := range touchedRoots(jobPaths(), retires, roots) {
+			if r == filepath.Clean(t.Dir) {
+				continue
+			}
+			if err := writeAtomic(filepath.Join(r, ManifestName), data); err != nil {
+				cleanupMirrors()
+				cleanup()
+				return false, fmt.Errorf("write manifest: %w", err)
+			}
+			mirrors = append(mirrors, filepath.Join(r, ManifestName))
+		}
 		if err := writeAtomic(manifestPath, data); err != nil {
+			cleanupMirrors()
 			cleanup()
 			return false, fmt.Errorf("write manifest: %w", err)
 		}
@@ -233,6 +262,7 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 			cleanup()
 			if manifestPath != "" {
 				os.Remove(manifestPath)
+				cleanupMirrors()
 			}
 			return false, fmt.Errorf("%s: %w (the %d file(s) renamed before it were put back: nothing changed)", j.Path, err, i)
 		}
@@ -259,6 +289,28 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		}
 	}
 	return true, nil
+}
+
+// touchedRoots are the roots (real paths) holding any of the paths or
+// retired files, sorted.
+func touchedRoots(paths []string, retires []Retire, roots []string) []string {
+	for _, r := range retires {
+		paths = append(paths, r.Path)
+	}
+	var out []string
+	for _, p := range paths {
+		dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+		if err != nil {
+			continue
+		}
+		for _, r := range roots {
+			if dir == r || strings.HasPrefix(dir, r+string(filepath.Separator)) {
+				out = append(out, r)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // FreeRetiredName is the name a retired file gets: path.retired, or
@@ -360,12 +412,12 @@ func Recover(dir string, roots ...string) (Recovery, error) {
 		rec.Pending = true
 		for _, r := range m.Renames {
 			if err := checkRename(r, rroots); err != nil {
-				return rec, fmt.Errorf("%s: %w; refusing the whole manifest (nothing renamed): inspect and remove it", manifestPath, err)
+				return rec, fmt.Errorf("%s: %w; refusing the whole manifest (nothing renamed): %s", manifestPath, err, outsideHint)
 			}
 		}
 		for _, r := range m.Retires {
 			if err := checkRetire(r, rroots); err != nil {
-				return rec, fmt.Errorf("%s: %w; refusing the whole manifest (nothing renamed): inspect and remove it", manifestPath, err)
+				return rec, fmt.Errorf("%s: %w; refusing the whole manifest (nothing renamed): %s", manifestPath, err, outsideHint)
 			}
 		}
 		for _, r := range m.Renames {
@@ -409,6 +461,9 @@ func Recover(dir string, roots ...string) (Recovery, error) {
 	}
 	return rec, nil
 }
+
+// outsideHint is said when a manifest names a file outside the roots.
+const outsideHint = "if a write of a zone set with more directories was interrupted, run a write with all of them to finish it; else inspect and remove the manifest"
 
 // finishRetire completes a retire: done when Path is gone and To holds it.
 // A To that exists and is another file is never overwritten.
