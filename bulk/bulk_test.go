@@ -61,3 +61,5 @@ func TestGenerateRuns(t *testing.T) {
 		}
 	}
 }
+
+func mustRe(s string) *regexp.Regexp { return regexp.MustCompile(s) }

@@ -1,9 +1,12 @@
 package bulk
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/rdnsctl/rdnsctl/rdns"
@@ -110,15 +113,22 @@ func MassRename(s *zoneset.Set, opt RenameOptions) (rdns.ChangeSet, RenameStats,
 			cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Replace, Zone: z.Origin, File: z.FileOf(r), Line: int(r.Line),
 				Name: r.Name, Addr: a, Type: "PTR", Old: r.Data, New: newName})
 		})
-		for k, recs := range gens {
-			changes, matched, err := renameGenerate(z, k, recs, opt)
+		keys := slices.Collect(maps.Keys(gens))
+		slices.SortFunc(keys, func(a, b [2]int32) int {
+			if c := cmp.Compare(a[0], b[0]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a[1], b[1])
+		})
+		for _, k := range keys {
+			changes, matched, err := renameGenerate(z, k, gens[k], opt)
 			if err != nil {
 				bad = append(bad, err.Error())
 				continue
 			}
 			st.Matched += matched
-			if len(changes) > 0 {
-				st.Generate++
+			if len(changes) > 0 && changes[0].Generate != "" {
+				st.Generate++ // the line is rewritten, not split
 			}
 			cs.Changes = append(cs.Changes, changes...)
 		}
@@ -177,7 +187,8 @@ func renameGenerate(z *zoneset.Zone, key [2]int32, recs []int32, opt RenameOptio
 	}
 	tmpl, rng := "", ""
 	if len(want) == len(recs) {
-		if g, err := z.Generate(key[0], key[1]); err == nil {
+		// the whole line, not only the part of it inside the blocks
+		if g, err := z.Generate(key[0], key[1]); err == nil && int64(len(recs)) == (g.Stop-g.Start)/g.Step+1 {
 			if newRHS, ok := opt.Rewriter.Rewrite(g.RHS); ok {
 				g2 := g
 				g2.RHS = strings.TrimSuffix(newRHS, ".")
