@@ -145,7 +145,7 @@ func TestDelegateExternalPlans(t *testing.T) {
 			opt: DelegateOptions{NS: []string{"ns1.customer.example"}, Generate: true}, ns: 1, cname: 16, deleted: 8, marked: 16},
 		{name: "glue for a name inside the zone", block: "192.0.2.224/27",
 			opt: DelegateOptions{NS: []string{"ns.2.0.192.in-addr.arpa."}, Glue: map[string][]netip.Addr{"ns.2.0.192.in-addr.arpa.": {netip.MustParseAddr("198.51.100.53")}}},
-			ns: 1, cname: 32, glue: 1},
+			ns:  1, cname: 32, glue: 1},
 		{name: "no NS", block: "192.0.2.0/28", err: "needs the customer's name servers"},
 		{name: "NS inside without glue", block: "192.0.2.0/28", opt: DelegateOptions{NS: []string{"ns.2.0.192.in-addr.arpa."}}, err: "needs glue"},
 		{name: "glue outside", block: "192.0.2.0/28", opt: DelegateOptions{NS: []string{"ns.customer.example"},
