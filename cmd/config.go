@@ -43,6 +43,9 @@ type Config struct {
 	// ZonesConf is the named.conf fragment of zone statements rdnsctl
 	// keeps for the zone files it manages (zones_conf).
 	ZonesConf string
+	// OnChange runs after a custom PTR is written (on_change; notify is its
+	// old name).
+	OnChange  string
 	Resolvers []string
 	// NoHeaders drops the header line of tables and CSV (--no-headers).
 	NoHeaders bool
@@ -123,6 +126,7 @@ type rawConfig struct {
 	Deprovision string            `mapstructure:"deprovision"`
 	Notify      string            `mapstructure:"notify"`
 	Servers     []rawServer       `mapstructure:"servers"`
+	OnChange    string            `mapstructure:"on_change"`
 	ZonesConf   string            `mapstructure:"zones_conf"`
 	Resolvers   []string          `mapstructure:"resolvers"`
 	LockTimeout time.Duration     `mapstructure:"lock_timeout"`
@@ -230,6 +234,7 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	if err := checkRemoteZones(c.RemoteZones, c.Servers); err != nil {
 		return nil, err
 	}
+	c.OnChange = raw.OnChange
 	if c.ZonesConf = raw.ZonesConf; c.ZonesConf != "" && fromFile("zones_conf") {
 		c.ZonesConf = resolvePath(base, c.ZonesConf)
 	}

@@ -88,6 +88,7 @@ var keyCases = map[string]keyCase{
 	"checks": {"{multiple-ptr: warning, out-of-zone: off}", want("Checks", func(c *Config) zonecheck.Severities { return c.Checks },
 		zonecheck.Severities{"multiple-ptr": zonecheck.Warning, "out-of-zone": zonecheck.Off})},
 	"lock_timeout": {"45s", want("LockTimeout", func(c *Config) time.Duration { return c.LockTimeout }, 45*time.Second)},
+	"on_change":    {"logger rdns", want("OnChange", func(c *Config) string { return c.OnChange }, "logger rdns")},
 	"zones_conf":   {"/etc/bind/rdnsctl-zones.conf", want("ZonesConf", func(c *Config) string { return c.ZonesConf }, "/etc/bind/rdnsctl-zones.conf")},
 	"servers": {"[{name: ns1, address: 127.0.0.1, role: secondary}]", want("Servers", func(c *Config) [3]string {
 		if len(c.Servers) != 1 {

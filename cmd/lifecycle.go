@@ -35,6 +35,7 @@ type lifecycleFlags struct {
 	rf         resolverFlags
 	noValidate bool
 	notifyCmd  string
+	waitLive   time.Duration
 }
 
 func (a *App) addLifecycleFlags(c *cobra.Command, lf *lifecycleFlags, validates bool) {
@@ -43,7 +44,10 @@ func (a *App) addLifecycleFlags(c *cobra.Command, lf *lifecycleFlags, validates 
 		a.addResolverFlags(c, &lf.rf)
 		c.Flags().BoolVar(&lf.noValidate, "no-validate", false, "do not check that the custom name resolves to the address (recorded in the journal)")
 	}
-	c.Flags().StringVar(&lf.notifyCmd, "notify-cmd", "", "after a custom PTR is written, run CMD (sh -c) with RDNS_IP, RDNS_OLD, RDNS_NEW, RDNS_CUSTOMER, RDNS_TICKET set")
+	c.Flags().StringVar(&lf.notifyCmd, "on-change-cmd", "", "after a custom PTR is written, run CMD (sh -c) with RDNS_IP, RDNS_OLD, RDNS_NEW, RDNS_CUSTOMER, RDNS_TICKET set (config on_change)")
+	c.Flags().StringVar(&lf.notifyCmd, "notify-cmd", "", "old name of --on-change-cmd")
+	_ = c.Flags().MarkDeprecated("notify-cmd", "use --on-change-cmd (a DNS NOTIFY is something else)")
+	c.Flags().DurationVar(&lf.waitLive, "wait-live", 0, "after the write, wait until every configured server answers the new PTR (at most this long), then run --on-change-cmd")
 }
 
 const lifecycleHelp = `
@@ -131,6 +135,11 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 		return err
 	}
 	if lf.change.write {
+		if lf.waitLive > 0 {
+			if err := a.waitLive(cs, lf.waitLive); err != nil {
+				return err
+			}
+		}
 		a.notify(cs, lf)
 	}
 	if len(problems) > 0 {
@@ -139,10 +148,14 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 	return nil
 }
 
-// notify runs --notify-cmd (or the config's notify:) for every custom PTR
-// written; a failure is reported, never undoes the change.
+// notify runs --on-change-cmd (or the config's on_change:, formerly
+// notify:) for every custom PTR written; a failure is reported, never undoes
+// the change.
 func (a *App) notify(cs rdns.ChangeSet, lf *lifecycleFlags) {
 	cmdline := lf.notifyCmd
+	if cmdline == "" {
+		cmdline = a.cfg.OnChange
+	}
 	if cmdline == "" {
 		cmdline = a.cfg.Notify
 	}

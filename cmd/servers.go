@@ -17,6 +17,7 @@ import (
 	"github.com/rdnsctl/rdnsctl/live"
 	"github.com/rdnsctl/rdnsctl/plan"
 	"github.com/rdnsctl/rdnsctl/powerdns"
+	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/rfc2136"
 	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
@@ -661,5 +662,48 @@ func (a *App) loadRemote(s *zoneset.Set) error {
 		}
 		return inputError(err)
 	}
+	return nil
+}
+
+// waitLive waits until every configured server with an address answers
+// each custom PTR the change set wrote (the seed's "confirm when live").
+func (a *App) waitLive(cs rdns.ChangeSet, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(a.context(), limit)
+	defer cancel()
+	var servers []*rfc2136.Server
+	for i := range a.cfg.Servers {
+		if s := &a.cfg.Servers[i]; s.Address != "" {
+			srv := s.dnsServer()
+			if s.Type == "powerdns" {
+				srv.Key = nil
+			}
+			servers = append(servers, srv)
+		}
+	}
+	if len(servers) == 0 {
+		return usageErrorf("--wait-live: no server with an address in servers:")
+	}
+	for _, c := range cs.Changes {
+		if c.Type != "PTR" || c.New == "" || c.Action == rdns.Delete {
+			continue
+		}
+		for _, srv := range servers {
+			for {
+				got, err := srv.Lookup(ctx, c.Name, zonefile.TypePTR)
+				if err == nil && slices.Contains(got, strings.ToLower(c.New)) {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					if a.context().Err() != nil {
+						return fmt.Errorf("%w: waiting for %s to be live", errInterrupted, c.Addr)
+					}
+					return usageErrorf("--wait-live: %s does not answer %s for %s after %s (the change is written; the on-change command was not run)", srv, c.New, c.Addr, limit)
+				case <-time.After(200 * time.Millisecond):
+				}
+			}
+		}
+	}
+	a.info("live on %d server(s)", len(servers))
 	return nil
 }

@@ -158,11 +158,19 @@ func TestLiveServersRFC2136(t *testing.T) {
 		t.Fatalf("mass-rename: %d %s", r.code, r.err)
 	}
 	eventually(t, p.Primary, "10.0.7.100", "h-10-0-7-100.dyn.example.net.")
-	r = run(t, dir, "", "set", "10.0.7.9", "mail.customer.example.", "--no-validate", "--write")
+	hook := filepath.Join(dir, "live.txt")
+	r = run(t, dir, "", "set", "10.0.7.9", "mail.customer.example.", "--no-validate", "--write", "--wait-live", "15s",
+		"--on-change-cmd", "echo $RDNS_IP $RDNS_NEW > "+hook)
 	if r.code != 0 {
 		t.Fatalf("set: %d %s", r.code, r.err)
 	}
-	eventually(t, p.Secondary, "10.0.7.9", "mail.customer.example.")
+	// the hook ran once both servers answered the new PTR
+	if got := strings.TrimSpace(string(mustRead(t, hook))); got != "10.0.7.9 mail.customer.example." {
+		t.Errorf("on-change hook wrote %q", got)
+	}
+	if got := ptrOf(t, p.Secondary, "10.0.7.9"); len(got) != 1 || got[0] != "mail.customer.example." {
+		t.Errorf("the hook ran before the secondary answered: %v", got)
+	}
 
 	r = run(t, dir, "", "servers", "check", "-o", "json")
 	if r.code != 0 {
@@ -213,6 +221,15 @@ func TestLiveServersRFC2136(t *testing.T) {
 	r = run(t, dir, "", "set", "10.0.7.10", "ten.customer.example.", "--no-validate", "--write")
 	if r.code != 0 {
 		t.Fatalf("set: %d %s", r.code, r.err)
+	}
+	os.Remove(hook)
+	r = run(t, dir, "", "set", "10.0.7.11", "eleven.customer.example.", "--no-validate", "--write", "--wait-live", "2s",
+		"--on-change-cmd", "echo $RDNS_IP > "+hook)
+	if r.code != 2 || !strings.Contains(r.err, "does not answer eleven.customer.example.") {
+		t.Fatalf("--wait-live with a secondary that cannot transfer: %d %s", r.code, r.err)
+	}
+	if _, err := os.Stat(hook); err == nil {
+		t.Errorf("the on-change hook ran although the change is not live everywhere")
 	}
 	r = run(t, dir, "", "servers", "check")
 	if r.code != 1 || !strings.Contains(r.out, "7.0.10.in-addr.arpa.\tns2\tsecondary") || !strings.Contains(r.out, "behind") {

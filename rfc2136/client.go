@@ -207,3 +207,25 @@ func (s *Server) Serial(ctx context.Context, zone string) (serial uint32, err er
 // ErrNotAuthoritative is a server that answers for a zone without
 // authority (no AA bit, or no SOA at the apex).
 var ErrNotAuthoritative = errors.New("not authoritative (no SOA with the AA bit)")
+
+// Lookup asks the server for the records of name and type (over TCP,
+// without recursion) and returns their RDATA as the zone model keeps it:
+// absolute, lower-case names for PTR, CNAME and NS.
+func (s *Server) Lookup(ctx context.Context, name string, typ uint16) ([]string, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), typ)
+	m.RecursionDesired = false
+	r, err := s.exchange(ctx, m, dns.TypeToString[typ]+" query", name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rr := range r.Answer {
+		h := rr.Header()
+		if h.Rrtype != typ || h.Class != dns.ClassINET || !strings.EqualFold(h.Name, dns.Fqdn(name)) {
+			continue
+		}
+		out = append(out, strings.ToLower(strings.TrimPrefix(rr.String(), h.String())))
+	}
+	return out, nil
+}
