@@ -652,37 +652,12 @@ func (d *decoder) hostname(s string, line int) string {
 	return canonicalHostname(s)
 }
 
-// canonicalHostname is rdns.CanonicalHostname for a name that passed
-// rdns.CheckHostname (so ASCII), in one allocation that shares no memory
-// with s: s points into a CSV row, which must not be kept alive.
+// canonicalHostname is rdns.CanonicalHostname in one allocation that
+// shares no memory with s: s points into a CSV row, which must not be kept
+// alive.
 func canonicalHostname(s string) string {
-	dot := s[len(s)-1] != '.'
-	upper := false
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			upper = true
-			break
-		}
-	}
-	switch {
-	case !upper && dot:
-		return s + "."
-	case !upper:
-		return strings.Clone(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 1)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	if dot {
-		b.WriteByte('.')
-	}
-	return b.String()
+	var buf [256]byte
+	return string(rdns.AppendCanonicalHostname(buf[:0], s))
 }
 
 // presize grows the record slice once, to what the rest of the input will

@@ -22,11 +22,49 @@ func CanonicalHostname(name string) string {
 	if name == "" {
 		return ""
 	}
-	name = strings.ToLower(name)
-	if !strings.HasSuffix(name, ".") {
-		name += "."
+	if isCanonical(name) {
+		return name
 	}
-	return name
+	return string(AppendCanonicalHostname(make([]byte, 0, len(name)+1), name))
+}
+
+// AppendCanonicalHostname appends CanonicalHostname(name) to b: for callers
+// that must not keep name's memory (a field of a CSV row) or that build
+// names by the million into one buffer.
+func AppendCanonicalHostname(b []byte, name string) []byte {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return b
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 0x80 {
+			// not ASCII: leave case folding to the strings package
+			b = append(b, strings.ToLower(name[i:])...)
+			break
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	if b[len(b)-1] != '.' {
+		b = append(b, '.')
+	}
+	return b
+}
+
+// isCanonical: ASCII without upper case, with a final dot.
+func isCanonical(s string) bool {
+	if s[len(s)-1] != '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckHostname reports why name (with or without its final dot) is not a

@@ -49,6 +49,9 @@ var ErrNotReverse = errors.New("not a reverse name")
 // (case-insensitive, final dot optional). A name that is not a complete
 // in-addr.arpa (four octets) or ip6.arpa (32 nibbles) name is an error.
 func ParseReverseName(name string) (netip.Addr, error) {
+	if a, ok := fastReverse(name); ok {
+		return a, nil
+	}
 	p, err := parseReverse(name)
 	if err != nil {
 		return netip.Addr{}, err
@@ -57,6 +60,86 @@ func ParseReverseName(name string) (netip.Addr, error) {
 		return netip.Addr{}, fmt.Errorf("%q: %w: names a /%d, not one address", name, ErrNotReverse, p.Bits())
 	}
 	return p.Addr(), nil
+}
+
+// fastReverse reads the canonical forms (lower case, final dot) of a full
+// in-addr.arpa or ip6.arpa name without allocating: the names of zone
+// files, which are read by the million. Anything else is left to
+// parseReverse.
+func fastReverse(name string) (netip.Addr, bool) {
+	switch {
+	case len(name) <= len(".in-addr.arpa.")+15 && strings.HasSuffix(name, ".in-addr.arpa."):
+		s := name[:len(name)-len(".in-addr.arpa.")]
+		var a [4]byte
+		for i := 3; i >= 0; i-- {
+			j := strings.IndexByte(s, '.')
+			if (j < 0) != (i == 0) {
+				return netip.Addr{}, false
+			}
+			l := s
+			if j >= 0 {
+				l, s = s[:j], s[j+1:]
+			}
+			v, err := octet(l)
+			if err != nil {
+				return netip.Addr{}, false
+			}
+			a[i] = v
+		}
+		return netip.AddrFrom4(a), true
+	case len(name) == 64+len(v6Suffix) && strings.HasSuffix(name, "."+v6Suffix):
+		var a [16]byte
+		for i := 0; i < 32; i++ {
+			c := name[2*i]
+			if name[2*i+1] != '.' {
+				return netip.Addr{}, false
+			}
+			var v byte
+			switch {
+			case '0' <= c && c <= '9':
+				v = c - '0'
+			case 'a' <= c && c <= 'f':
+				v = c - 'a' + 10
+			default:
+				return netip.Addr{}, false
+			}
+			// nibble i counts from the least significant
+			b := 15 - i/2
+			if i%2 == 0 {
+				a[b] |= v
+			} else {
+				a[b] |= v << 4
+			}
+		}
+		return netip.AddrFrom16(a), true
+	}
+	return netip.Addr{}, false
+}
+
+// AppendReverseWire appends the wire form (RFC 1035 labels) of a's
+// reverse name, as a DNS query carries it.
+func AppendReverseWire(b []byte, a netip.Addr) []byte {
+	a = a.Unmap()
+	if a.Is4() {
+		o := a.As4()
+		for i := 3; i >= 0; i-- {
+			v := o[i]
+			switch {
+			case v >= 100:
+				b = append(b, 3, '0'+v/100, '0'+v/10%10, '0'+v%10)
+			case v >= 10:
+				b = append(b, 2, '0'+v/10, '0'+v%10)
+			default:
+				b = append(b, 1, '0'+v)
+			}
+		}
+		return append(b, "\x07in-addr\x04arpa\x00"...)
+	}
+	o := a.As16()
+	for i := 15; i >= 0; i-- {
+		b = append(b, 1, hexDigit[o[i]&0xf], 1, hexDigit[o[i]>>4])
+	}
+	return append(b, "\x03ip6\x04arpa\x00"...)
 }
 
 // ParseReversePrefix returns the octet- or nibble-aligned prefix a plain

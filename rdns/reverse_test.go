@@ -2,6 +2,7 @@ package rdns
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -198,6 +199,13 @@ func FuzzParseReverseName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
+		// the fast path and the general one agree
+		if fa, ok := fastReverse(name); ok {
+			p, err := parseReverse(name)
+			if err != nil || !p.IsSingleIP() || p.Addr() != fa {
+				t.Fatalf("fastReverse(%q) = %s, parseReverse = %v, %v", name, fa, p, err)
+			}
+		}
 		if a, err := ParseReverseName(name); err == nil {
 			if got := ReverseName(a); got != lowerDot(name) {
 				t.Fatalf("ParseReverseName(%q) = %s, whose name is %q", name, a, got)
@@ -228,4 +236,107 @@ func lowerDot(s string) string {
 		b = append(b, '.')
 	}
 	return string(b)
+}
+
+// One fast path for the names zone files hold by the million: canonical
+// full names parse without allocating, and agree with the general parser;
+// other spellings still parse.
+func TestParseReverseNameFast(t *testing.T) {
+	for _, a := range []string{"192.0.2.1", "0.0.0.0", "255.255.255.255", "2001:db8::1", "::", "fe80::1:2:3:4", "::ffff:192.0.2.1"} {
+		addr := netip.MustParseAddr(a)
+		name := ReverseName(addr)
+		if addr.Is4In6() {
+			// a mapped address's own ip6.arpa name
+			b := []byte{}
+			o := addr.As16()
+			for i := 15; i >= 0; i-- {
+				b = append(b, hexDigit[o[i]&0xf], '.', hexDigit[o[i]>>4], '.')
+			}
+			name = string(b) + v6Suffix
+		}
+		got, ok := fastReverse(name)
+		if !ok || got != addr {
+			t.Errorf("%s: fast %v %v", a, got, ok)
+		}
+		if n := testing.AllocsPerRun(100, func() { ParseReverseName(name) }); n != 0 {
+			t.Errorf("%s: %v allocations", name, n)
+		}
+		for _, other := range []string{strings.ToUpper(name), strings.TrimSuffix(name, ".")} {
+			if got, err := ParseReverseName(other); err != nil || got != addr {
+				t.Errorf("%q: %v %v", other, got, err)
+			}
+		}
+	}
+	for _, n := range []string{"1.2.3.in-addr.arpa.", "1.2.3.4.5.in-addr.arpa.", "256.2.3.4.in-addr.arpa.", "01.2.3.4.in-addr.arpa.", "x.ip6.arpa.", "0/26.2.0.192.in-addr.arpa.", ".1.2.3.in-addr.arpa."} {
+		if a, ok := fastReverse(n); ok {
+			t.Errorf("%s read as %s", n, a)
+		}
+		if a, err := ParseReverseName(n); err == nil {
+			t.Errorf("%s parsed as %s", n, a)
+		}
+	}
+}
+
+func TestAppendReverseWire(t *testing.T) {
+	for _, s := range []string{"0.0.0.0", "192.0.2.5", "10.100.9.255", "2001:db8::1", "::ffff:192.0.2.5"} {
+		a := netip.MustParseAddr(s)
+		w := AppendReverseWire(nil, a)
+		// back to text: each label is a length byte and its bytes
+		var b strings.Builder
+		for i := 0; w[i] != 0; i += int(w[i]) + 1 {
+			b.Write(w[i+1 : i+1+int(w[i])])
+			b.WriteByte('.')
+		}
+		if b.String() != ReverseName(a) {
+			t.Errorf("%s: wire %q reads %q, want %q", s, w, b.String(), ReverseName(a))
+		}
+	}
+}
+
+func TestCanonicalHostname(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", " ": "", ".": ".", "a.example": "a.example.", "A.Example.NET.": "a.example.net.", " mail.x.example ": "mail.x.example.",
+		"already.canonical.": "already.canonical.", "ÄBC.example": "äbc.example.",
+	} {
+		if got := CanonicalHostname(in); got != want {
+			t.Errorf("CanonicalHostname(%q) = %q, want %q", in, got, want)
+		}
+		if got := string(AppendCanonicalHostname([]byte("x"), in)); got != "x"+want {
+			t.Errorf("AppendCanonicalHostname(%q) = %q", in, got)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { CanonicalHostname("already.canonical.") }); n != 0 {
+		t.Errorf("a canonical name costs %v allocations", n)
+	}
+}
+
+// First-last labels (0-63) read through netipx ranges: exactly one aligned
+// block smaller than the parent's octet, at every parent length.
+func TestRangeLabels(t *testing.T) {
+	tests := []struct{ origin, want string }{
+		{"0-63.100.51.198.in-addr.arpa.", "198.51.100.0/26"},
+		{"64-127.100.51.198.in-addr.arpa.", "198.51.100.64/26"},
+		{"128-255.100.51.198.in-addr.arpa.", "198.51.100.128/25"},
+		{"200-203.100.51.198.in-addr.arpa.", "198.51.100.200/30"},
+		{"5-5.100.51.198.in-addr.arpa.", "198.51.100.5/32"},
+		{"0-127.51.198.in-addr.arpa.", "198.51.0.0/17"},
+		{"64-95.198.in-addr.arpa.", "198.64.0.0/11"},
+		{"0-255.100.51.198.in-addr.arpa.", ""}, // the parent itself
+		{"1-64.100.51.198.in-addr.arpa.", ""},  // not a block
+		{"64-128.100.51.198.in-addr.arpa.", ""},
+	}
+	for _, tt := range tests {
+		z, err := ParseZoneName(tt.origin, Range)
+		switch {
+		case tt.want == "" && err == nil && z.Style == Range:
+			t.Errorf("%s: read as %s", tt.origin, z.Prefix)
+		case tt.want != "" && (err != nil || z.Prefix.String() != tt.want || z.Style != Range):
+			t.Errorf("%s: %v %v, want %s", tt.origin, z.Prefix, err, tt.want)
+		case tt.want != "":
+			back, err := ClasslessOrigin(z.Prefix, Range)
+			if z.Prefix.Bits()%8 != 0 && (err != nil || back != tt.origin) {
+				t.Errorf("%s: ClasslessOrigin = %s, %v", tt.origin, back, err)
+			}
+		}
+	}
 }

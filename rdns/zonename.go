@@ -2,10 +2,11 @@ package rdns
 
 import (
 	"fmt"
-	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"go4.org/netipx"
 )
 
 // Style is how the label of a classless zone (an IPv4 block that does not end
@@ -129,12 +130,15 @@ func classlessCandidates(label string, parent netip.Prefix) []ZoneName {
 			out = append(out, ZoneName{Prefix: p, Classless: true, Style: st})
 		}
 	}
-	// first-last range of the octet
+	// first-last range of the octet: a block when the range is exactly one
+	// prefix, smaller than the parent's octet
 	if label[sep] == '-' && second >= int(first) && second <= 255 {
-		size := second - int(first) + 1
-		if size&(size-1) == 0 && size < 256 && int(first)%size == 0 {
-			bitsLen := parent.Bits() + 8 - (bits.Len(uint(size)) - 1)
-			out = append(out, ZoneName{Prefix: netip.PrefixFrom(start, bitsLen), Classless: true, Style: Range})
+		base[k] = byte(second)
+		for i := k + 1; i < 4; i++ {
+			base[i] = 255 // the range is of octet k: the octets below it run to the end
+		}
+		if p, ok := netipx.IPRangeFrom(start, netip.AddrFrom4(base)).Prefix(); ok && p.Bits() > parent.Bits() {
+			out = append(out, ZoneName{Prefix: p, Classless: true, Style: Range})
 		}
 	}
 	return out
@@ -157,8 +161,8 @@ func ClasslessOrigin(p netip.Prefix, st Style) (string, error) {
 	case RFC4183:
 		label = fmt.Sprintf("%d-%d", o[k], p.Bits())
 	case Range:
-		size := 1 << (8 - (p.Bits() - 8*k))
-		label = fmt.Sprintf("%d-%d", o[k], int(o[k])+size-1)
+		last := netipx.PrefixLastIP(p).As4()
+		label = fmt.Sprintf("%d-%d", o[k], last[k])
 	}
 	parent, _ := ZoneOrigin(netip.PrefixFrom(p.Addr(), 8*k))
 	return label + "." + parent, nil

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
 // Client is the network Resolver: a stub client that keeps a fixed set of
@@ -142,7 +144,7 @@ func (c *Client) PTRFunc(ctx context.Context, addr netip.Addr, done func([]strin
 	}
 	o := c.newOp(ctx, dns.TypePTR)
 	o.onPTR = done
-	o.name = appendReverse(o.name[:0], addr.Unmap())
+	o.name = rdns.AppendReverseWire(o.name[:0], addr.Unmap())
 	o.begin()
 }
 

@@ -3,7 +3,6 @@ package resolver
 import (
 	"encoding/binary"
 	"errors"
-	"net/netip"
 
 	"github.com/miekg/dns"
 )
@@ -25,32 +24,6 @@ var (
 	errShort   = errors.New("message truncated")
 	errBadName = errors.New("bad domain name in message")
 )
-
-// appendReverse appends the wire form of addr's reverse name (in-addr.arpa or
-// ip6.arpa) to dst. addr must be valid and unmapped.
-func appendReverse(dst []byte, addr netip.Addr) []byte {
-	if addr.Is4() {
-		b := addr.As4()
-		for i := 3; i >= 0; i-- {
-			v := b[i]
-			switch {
-			case v >= 100:
-				dst = append(dst, 3, '0'+v/100, '0'+v/10%10, '0'+v%10)
-			case v >= 10:
-				dst = append(dst, 2, '0'+v/10, '0'+v%10)
-			default:
-				dst = append(dst, 1, '0'+v)
-			}
-		}
-		return append(dst, "\x07in-addr\x04arpa\x00"...)
-	}
-	const hex = "0123456789abcdef"
-	b := addr.As16()
-	for i := 15; i >= 0; i-- {
-		dst = append(dst, 1, hex[b[i]&0xf], 1, hex[b[i]>>4])
-	}
-	return append(dst, "\x03ip6\x04arpa\x00"...)
-}
 
 // appendName appends the lower-cased wire form of the presentation-format
 // name (made fully qualified) to dst.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
 func TestAppendReverse(t *testing.T) {
@@ -17,9 +19,9 @@ func TestAppendReverse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := nameText(appendReverse(nil, a))
+		got, err := nameText(rdns.AppendReverseWire(nil, a))
 		if err != nil || got != want {
-			t.Errorf("appendReverse(%s) = %q, %v; want %q", s, got, err, want)
+			t.Errorf("rdns.AppendReverseWire(%s) = %q, %v; want %q", s, got, err, want)
 		}
 	}
 }

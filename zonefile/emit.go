@@ -80,9 +80,6 @@ func emit(origin string, ttl uint32, records []Record, gens []GenerateAdd) []byt
 	}
 	zn := classlessReadings(origin)
 	addrOf := func(name string) netip.Addr {
-		if a, ok := reverseAddr(name); ok {
-			return a
-		}
 		if a, err := rdns.ParseReverseName(name); err == nil {
 			return a.Unmap()
 		}

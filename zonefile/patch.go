@@ -339,9 +339,6 @@ func pathMatches(given, path string) bool {
 // addrOf is the address a reverse name stands for (also under a classless
 // child zone's origin), or the zero Addr.
 func (p *patcher) addrOf(name string) netip.Addr {
-	if a, ok := reverseAddr(name); ok {
-		return a
-	}
 	if a, err := rdns.ParseReverseName(name); err == nil {
 		return a.Unmap()
 	}
@@ -444,58 +441,6 @@ func (p *patcher) bumpSerial(now time.Time) error {
 		return nil
 	}
 	return nil // a zone without an SOA keeps its changes and has no serial
-}
-
-// reverseAddr reads d.c.b.a.in-addr.arpa. and the 32-nibble ip6.arpa. names
-// without allocating; other names are left to rdns.
-func reverseAddr(name string) (netip.Addr, bool) {
-	switch {
-	case strings.HasSuffix(name, ".in-addr.arpa."):
-		s := name[:len(name)-len(".in-addr.arpa.")]
-		var a [4]byte
-		for i := 3; i >= 0; i-- {
-			j := strings.IndexByte(s, '.')
-			if (j < 0) != (i == 0) {
-				return netip.Addr{}, false
-			}
-			l := s
-			if j >= 0 {
-				l, s = s[:j], s[j+1:]
-			}
-			n, ok := octet(l)
-			if !ok {
-				return netip.Addr{}, false
-			}
-			a[i] = byte(n)
-		}
-		return netip.AddrFrom4(a), true
-	case strings.HasSuffix(name, ".ip6.arpa.") && len(name) == 64+len("ip6.arpa."):
-		var a [16]byte
-		for i := 0; i < 32; i++ {
-			c := name[2*i]
-			if name[2*i+1] != '.' {
-				return netip.Addr{}, false
-			}
-			var v byte
-			switch {
-			case '0' <= c && c <= '9':
-				v = c - '0'
-			case 'a' <= c && c <= 'f':
-				v = c - 'a' + 10
-			default:
-				return netip.Addr{}, false
-			}
-			// nibble i counts from the least significant
-			b := 15 - i/2
-			if i%2 == 0 {
-				a[b] |= v
-			} else {
-				a[b] |= v << 4
-			}
-		}
-		return netip.AddrFrom16(a).Unmap(), true
-	}
-	return netip.Addr{}, false
 }
 
 // appendOwner writes an owner at the start of a line, relative to origin
