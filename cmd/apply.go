@@ -30,7 +30,7 @@ func (a *App) backend() (*plan.Backend, error) {
 		}
 		return nil, usageErrorf("no zones: pass --zones DIR|FILE or --named-conf FILE, or set zones: or named_conf: in the config")
 	}
-	b, err := plan.NewBackend(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict}, a.planTemplate(), a.Now)
+	b, err := plan.NewBackend(specs, a.loadOptions(false), a.planTemplate(), a.Now)
 	if err != nil {
 		return nil, inputError(err)
 	}

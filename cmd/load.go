@@ -6,6 +6,7 @@ import (
 
 	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/namedconf"
+	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
@@ -25,7 +26,7 @@ func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
 		return nil, usageErrorf("no zones: pass --zones DIR|FILE or --named-conf FILE, or set zones: or named_conf: in the config")
 	}
 	bar := a.progress(-1, "loading zones")
-	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, Progress: bar, ReadOnly: readOnly})
+	s, err := zoneset.Load(specs, a.loadOptions(readOnly, bar))
 	bar.Finish()
 	if err != nil {
 		return nil, inputError(err)
@@ -50,6 +51,23 @@ func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
 		}
 	}
 	return s, nil
+}
+
+// loadOptions are the options every zone set of the run is loaded with:
+// relative $INCLUDE paths start from named.conf's directory with
+// --named-conf, else from the config's include_base, else from the working
+// directory (as named-checkzone does).
+func (a *App) loadOptions(readOnly bool, progress ...rdns.Progress) zoneset.Options {
+	opt := zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, ReadOnly: readOnly, IncludeBase: a.cfg.IncludeBase}
+	if len(progress) > 0 {
+		opt.Progress = progress[0]
+	}
+	if a.cfg.NamedConf != "" {
+		if nc, err := a.namedConf(); err == nil {
+			opt.IncludeBase = nc.Directory
+		}
+	}
+	return opt
 }
 
 // zoneSpecs is what the zone set is loaded from: the --zones paths (or the

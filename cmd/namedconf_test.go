@@ -143,3 +143,43 @@ func TestNamedConfWrites(t *testing.T) {
 		}
 	}
 }
+
+// $INCLUDE paths start from named's directory (--named-conf), else the
+// config's include_base, as BIND's checkzone cases are laid out: zones in
+// zones/, `$INCLUDE "zones/customers.inc"`, run from the directory above.
+func TestIncludeBase(t *testing.T) {
+	zone := "$ORIGIN 100.51.198.in-addr.arpa.\n$TTL 1h\n@ SOA ns1.example.net. h.example.net. 1 2 3 4 5\n@ NS ns1.example.net.\n$INCLUDE \"zones/customers.inc\"\n"
+	dir := writeTree(t, map[string]string{
+		"rdnsctl.yaml":        "zones: [zones]\ninclude_base: .\n",
+		"zones/db.198.51.100": zone,
+		"zones/customers.inc": "5 PTR five.example.net.\n6 PTR six.example.net.\n",
+		"named.conf":          "options { directory \".\"; };\nzone \"100.51.198.in-addr.arpa\" { type primary; file \"zones/db.198.51.100\"; };\n",
+	})
+	for _, args := range [][]string{
+		{"--config", filepath.Join(dir, "rdnsctl.yaml")},
+		{"--named-conf", filepath.Join(dir, "named.conf")},
+	} {
+		r := run(t, "", "", append([]string{"zones", "-o", "json"}, args...)...)
+		if r.code != 0 || strings.Contains(r.err, "warning") {
+			t.Fatalf("%v: exit %d\n%s", args, r.code, r.err)
+		}
+		var out zonesReport
+		json.Unmarshal([]byte(r.out), &out)
+		if len(out.Zones) != 1 || out.Zones[0].PTRs == nil || *out.Zones[0].PTRs != 2 || !out.Zones[0].Writable {
+			t.Fatalf("%v: %s", args, r.out)
+		}
+	}
+	// without a base the include is not found from here, and the zone is
+	// read-only (its records are incomplete)
+	r := run(t, "", "", "zones", "-o", "json", "--zones", filepath.Join(dir, "zones"))
+	if r.code != 0 || !strings.Contains(r.err, "customers.inc") || !strings.Contains(r.out, `"writable": false`) {
+		t.Fatalf("no base: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if bin, err := exec.LookPath("named-checkconf"); err == nil {
+		c := exec.Command(bin, "-z", "named.conf")
+		c.Dir = dir
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("named-checkconf -z: %v\n%s", err, out)
+		}
+	}
+}

@@ -201,7 +201,7 @@ func (a *App) loadZonesQuiet() (*zoneset.Set, error) {
 	if len(specs) == 0 {
 		return nil, usageErrorf("no zones: pass FILE arguments, --zones DIR|FILE or --named-conf FILE, or set zones: in the config")
 	}
-	s, err := zoneset.Load(specs, zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, ReadOnly: true})
+	s, err := zoneset.Load(specs, a.loadOptions(true))
 	if err != nil {
 		return nil, inputError(err)
 	}

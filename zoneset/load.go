@@ -106,7 +106,8 @@ type ref struct {
 
 // stamp is what a file looked like when it was read, to tell a changed file.
 type stamp struct {
-	rel   string // path in the job's file system
+	rel   string // path in the job's file system, or on disk when disk
+	disk  bool
 	size  int64
 	mtime time.Time
 }
@@ -462,6 +463,14 @@ func load(vfs fs.FS, specs []Spec, opt Options) (*Set, error) {
 		}
 		s.add(r.zone)
 	}
+	s.markShared()
+	s.finish()
+	return s, nil
+}
+
+// markShared makes read-only the zones that share one file (named.conf
+// may serve one file as several zones).
+func (s *Set) markShared() {
 	shared := map[string][]*Zone{}
 	for _, z := range s.Zones {
 		shared[z.job.key] = append(shared[z.job.key], z)
@@ -482,8 +491,6 @@ func load(vfs fs.FS, specs []Spec, opt Options) (*Set, error) {
 			}
 		}
 	}
-	s.finish()
-	return s, nil
 }
 
 func normalType(t string) string {
@@ -737,9 +744,9 @@ func loadJob(j job, opt Options) (z *Zone, problems, err, fatal error) {
 	z.job, z.Link = j, j.link
 	z.Type, z.View, z.Source, z.ReadOnly, z.Dynamic = "primary", j.spec.View, j.spec.Source, j.spec.ReadOnly, j.spec.Dynamic
 	z.stamps = append(z.stamps, stamp{rel: j.rel, size: st.Size(), mtime: st.ModTime()})
-	for _, f := range zz.Files[1:] {
-		if fst, err := fs.Stat(j.fsys, f.Path); err == nil {
-			z.stamps = append(z.stamps, stamp{rel: f.Path, size: fst.Size(), mtime: fst.ModTime()})
+	for i := 1; i < len(zz.Files); i++ {
+		if sp, fst, err := z.statFile(i); err == nil {
+			z.stamps = append(z.stamps, stamp{rel: sp, disk: j.root != "", size: fst.Size(), mtime: fst.ModTime()})
 		}
 	}
 	if why := failedInclude(zz, perr); why != "" && z.ReadOnly == "" {
