@@ -126,8 +126,49 @@ func BlockInit(s *zoneset.Set, opt InitOptions) (rdns.ChangeSet, InitStats, erro
 			}
 		}
 	}
+	markRetemplated(s, &cs, opt.GenerateRHS())
 	cs.Sort()
 	return cs, st, nil
+}
+
+// GenerateRHS is the $GENERATE target template of each address's new name:
+// from Template, else from the default that covers the address.
+func (opt InitOptions) GenerateRHS() GenerateRHS {
+	return func(a netip.Addr) (string, bool) {
+		if !opt.Template.IsZero() {
+			return opt.Template.Generate(a, opt.PrefixName)
+		}
+		d, ok := opt.Defaults.For(a)
+		if !ok {
+			return "", false
+		}
+		return d.Template.Generate(a, d.Name)
+	}
+}
+
+// markRetemplated gives each replace of a PTR that a $GENERATE line makes
+// the template of its new name, so that a line re-templated as a whole
+// (--overwrite) is rewritten as a line instead of being expanded; the zone
+// writer checks that the template gives every new name.
+func markRetemplated(s *zoneset.Set, cs *rdns.ChangeSet, rhs GenerateRHS) {
+	for i := range cs.Changes {
+		c := &cs.Changes[i]
+		if c.Action != rdns.Replace || c.Type != "PTR" || !c.Addr.Is4() {
+			continue
+		}
+		l := s.Lookup(c.Addr)
+		if l.Zone == nil {
+			continue
+		}
+		for _, j := range l.PTRs {
+			if r := &l.Zone.Records[j]; r.Data == c.Old && r.Iter >= 0 {
+				if t, ok := rhs(c.Addr); ok {
+					c.Generate = t
+				}
+				break
+			}
+		}
+	}
 }
 
 func checkBlockSize(b netip.Prefix, opt InitOptions) error {

@@ -135,16 +135,7 @@ the fly (RFC 8501).
 				return &usageError{err}
 			}
 			if generate {
-				cs = bulk.Generate(cs, func(addr netip.Addr) (string, bool) {
-					if !opt.Template.IsZero() {
-						return opt.Template.Generate(addr, opt.PrefixName)
-					}
-					d, ok := opt.Defaults.For(addr)
-					if !ok {
-						return "", false
-					}
-					return d.Template.Generate(addr, d.Name)
-				})
+				cs = bulk.Generate(cs, opt.GenerateRHS())
 			}
 			if st.Delegated > 0 {
 				a.warn(fmt.Sprintf("%d addresses lie in delegations whose child zone is not loaded; left alone", st.Delegated))

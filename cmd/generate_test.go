@@ -222,3 +222,32 @@ func TestTransferExportCNAMEsAsGenerate(t *testing.T) {
 		t.Errorf("log 198.51.100.11:\n%s", r.out)
 	}
 }
+
+// Re-templating a $GENERATE pool with block-init --overwrite defaults
+// rewrites the line in place (245 replaced, journaled per address), keeps
+// the custom names, and adds the addresses that had no PTR.
+func TestBlockInitRetemplatesGeneratePool(t *testing.T) {
+	dir := copyExamples(t)
+	cfg := filepath.Join(dir, "rdnsctl.yaml")
+	zone := filepath.Join(dir, "zones", "db.192.0.2")
+	args := []string{"block-init", "192.0.2.0/24", "--template", "{dashed}.pool2.example.net.", "--overwrite", "defaults", "--generate", "--config", cfg, "--force"}
+	r := run(t, "", "", append(args, "--write")...)
+	if r.code != 0 || !strings.Contains(r.err, "9 added, 245 replaced, 0 deleted") {
+		t.Fatalf("exit %d, want 9 added, 245 replaced\n%s", r.code, r.err)
+	}
+	b, _ := os.ReadFile(zone)
+	for _, want := range []string{"\n$GENERATE 10-254 $ PTR 192-0-2-$.pool2.example.net.\n", "gw-pool1.example.net.", "radius1.example.net.",
+		"$GENERATE 3-9\t$\tIN\tPTR\t192-0-2-$.pool2.example.net.\n"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("zone lacks %q:\n%s", want, b)
+		}
+	}
+	if n := strings.Count(string(b), "\n"); n > 14 {
+		t.Errorf("the pool was expanded (%d lines):\n%s", n, b)
+	}
+	checkZones(t, filepath.Join(dir, "zones"))
+	r = run(t, "", "", append(args, "--write", "--expect-no-changes")...)
+	if r.code != 0 {
+		t.Errorf("second run: exit %d\n%s", r.code, r.err)
+	}
+}
