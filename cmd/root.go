@@ -22,8 +22,11 @@ import (
 	"github.com/rdnsctl/rdnsctl/report"
 )
 
-// Version is set at build time with -ldflags "-X github.com/rdnsctl/rdnsctl/cmd.Version=…".
-var Version = "dev"
+// Version, when set at build time with -ldflags "-X
+// github.com/rdnsctl/rdnsctl/cmd.Version=v1.2.3", names a build whose module
+// version the build info does not know (a build from a checkout is
+// "(devel)"). See versionString.
+var Version = ""
 
 // App is the state one invocation shares between its commands: streams,
 // configuration and the clock. Tests build one with buffers.
@@ -40,6 +43,9 @@ type App struct {
 	configFile string
 	cfg        *Config
 	named      *namedconf.Config // --named-conf, once read
+	// started is set once a command's own code runs: an error before it is
+	// cobra's refusal of the command line.
+	started    bool
 	cpuProfile string
 	memProfile string
 	root       *cobra.Command
@@ -90,7 +96,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	root.SetOut(a.IO.Out)
 	root.SetErr(a.IO.ErrOut)
 	defer a.stopProfiles()
-	err := root.ExecuteContext(ctx)
+	c, err := root.ExecuteContextC(ctx)
 	if err == nil && ctx.Err() != nil && !a.committed {
 		err = errInterrupted
 	}
@@ -98,6 +104,11 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	var se errSilent
 	if err != nil && !errors.Is(err, errFindings) && !errors.As(err, &se) {
 		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %s\n", safeLines(err.Error()))
+	}
+	if err != nil && !a.started && code == ExitUsage && c != nil {
+		// cobra refused the command line (unknown flag or command, wrong
+		// arguments) before the command ran: show how it is used
+		fmt.Fprintf(a.IO.ErrOut, "Usage: %s\nRun '%s --help' for examples and every flag.\n", c.UseLine(), c.CommandPath())
 	}
 	return code
 }
@@ -129,8 +140,10 @@ CONFIGURATION
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			a.started = true
 			return a.loadConfig(c)
 		},
+		Version: versionString(),
 	}
 	pf0 := root.PersistentFlags()
 	pf0.StringVar(&a.cpuProfile, "cpuprofile", "", "write a CPU profile to FILE")
@@ -166,6 +179,8 @@ CONFIGURATION
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(a.newCompletionCmd(root))
+	root.SetVersionTemplate("rdnsctl {{.Version}}\n")
+	a.registerCompletions(root)
 	a.root = root
 	return root
 }
@@ -230,42 +245,6 @@ func (a *App) flagsFromConfig(c *cobra.Command) error {
 		}
 	})
 	return err
-}
-
-func (a *App) newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print rdnsctl's version",
-		Example: "  rdnsctl version",
-		Args:    cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			fmt.Fprintf(a.IO.Out, "rdnsctl %s\n", Version)
-			return nil
-		},
-	}
-}
-
-func (a *App) newCompletionCmd(root *cobra.Command) *cobra.Command {
-	return &cobra.Command{
-		Use:   "completion bash|zsh|fish",
-		Short: "Print the shell completion script",
-		Example: `  source <(rdnsctl completion bash)
-  rdnsctl completion zsh > "${fpath[1]}/_rdnsctl"
-  rdnsctl completion fish > ~/.config/fish/completions/rdnsctl.fish`,
-		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"bash", "zsh", "fish"},
-		RunE: func(c *cobra.Command, args []string) error {
-			switch args[0] {
-			case "bash":
-				return root.GenBashCompletionV2(a.IO.Out, true)
-			case "zsh":
-				return root.GenZshCompletion(a.IO.Out)
-			case "fish":
-				return root.GenFishCompletion(a.IO.Out, true)
-			}
-			return usageErrorf("completion %q: want bash, zsh or fish", args[0])
-		},
-	}
 }
 
 // safeLines is report.Text for a message of several lines: its newlines

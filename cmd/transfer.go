@@ -23,7 +23,8 @@ func (a *App) newTransferCmd() *cobra.Command {
 		Use:   "transfer",
 		Short: "Move a block's PTRs between zone layouts and providers (RFC 2317 delegation, export, import)",
 		Long: `Move a block's PTRs between zones without a moment where an address has no PTR:
-the zone files are written together, new zones before the zones that point into them.`,
+the zone files are written together, new zones before the zones that point into them.
+` + exitStatusHelp,
 		Example: `  rdnsctl transfer delegate 198.51.100.64/26 --style slash --write
   rdnsctl transfer undelegate 198.51.100.64/26 --write
   rdnsctl transfer export 198.51.100.128/25 --out handover/ --cname-to 128-25.rev.provider.example. --write

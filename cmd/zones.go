@@ -171,6 +171,9 @@ func (a *App) newZoneCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "zone",
 		Short: "Work on zone files: check, dump",
+		Long: `Work on zone files: check lints them (the CI job on zone changes), dump prints every
+record fully qualified in canonical order, to compare with BIND's reading.
+` + exitStatusHelp,
 		Example: `  rdnsctl zone check --zones examples/zones
   rdnsctl zone dump --origin 100.51.198.in-addr.arpa examples/zones/db.198.51.100`,
 	}
