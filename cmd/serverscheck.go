@@ -20,6 +20,9 @@ func (a *App) newServersCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "servers",
 		Short: "The live servers: are they serving what rdnsctl has?",
+		Long: `Work on the live servers of servers: in the config: check compares what each one
+serves with what rdnsctl has.
+` + exitStatusHelp,
 		Example: `  rdnsctl servers check --config rdnsctl.yaml
   rdnsctl servers check --records -o json`,
 		Args: cobra.NoArgs,

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rdnsctl/rdnsctl/internal/dnstest"
 )
 
 // jsonVerbs is every verb that has -o json, with arguments that make it do
@@ -45,6 +47,8 @@ var jsonVerbs = []struct {
 	{"apply-events", []string{"apply-events", "-", "--no-validate"}, `{"event":"provision","ip":"198.51.100.46","customer":"C-2"}` + "\n" + `{"event":"frobnicate","ip":"198.51.100.47"}` + "\n", 2},
 	{"log", []string{"log"}, "", 0},
 	{"diff", []string{"diff", "zones/db.192.0.2", "zones/db.192.0.2"}, "", 0},
+	// run with the config plus a secondary that serves nothing
+	{"servers check", []string{"servers", "check"}, "", 1},
 }
 
 // With -o json, stdout holds exactly one JSON document, whatever the verb
@@ -57,9 +61,17 @@ func TestJSONStdoutIsOneDocument(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "handover.csv"), []byte("ip,ptr\n203.0.113.200,shop.other.example.\n"), 0o644)
 	writeForward(t, dir)
 	cfg := filepath.Join(dir, "rdnsctl.yaml")
+	withServers := filepath.Join(dir, "servers.yaml")
+	b, _ := os.ReadFile(cfg)
+	addr := dnstest.NewServer(t, dnstest.Handler(t, "example.net. 300 IN A 192.0.2.1"))
+	os.WriteFile(withServers, append(b, "servers:\n  - {name: ns2, address: \""+addr+"\", role: secondary, timeout: 1s}\n"...), 0o644)
 	for _, v := range jsonVerbs {
 		t.Run(v.name, func(t *testing.T) {
-			args := append(append([]string{}, v.args...), "--config", cfg, "-o", "json")
+			config := cfg
+			if v.args[0] == "servers" {
+				config = withServers
+			}
+			args := append(append([]string{}, v.args...), "--config", config, "-o", "json")
 			r := run(t, dir, v.stdin, args...)
 			if r.code != v.code {
 				t.Fatalf("exit %d, want %d:\n%s", r.code, v.code, r.err)
