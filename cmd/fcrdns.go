@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rdnsctl/rdnsctl/fcrdns"
+	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/report"
 	"github.com/rdnsctl/rdnsctl/resolver"
 	"github.com/rdnsctl/rdnsctl/zonefile"
@@ -170,17 +171,20 @@ func (a *App) fcrdnsAddrs(args []string, set *zoneset.Set, fromZones, fromIPAM b
 				if s == "" || strings.HasPrefix(s, "#") {
 					continue
 				}
-				x, err := netip.ParseAddr(s)
+				x, err := rdns.ParseAddr(s)
 				if err != nil {
 					if a.cfg.Strict {
-						return nil, usageErrorf("stdin:%d: %q is not an address", line, s)
+						return nil, usageErrorf("stdin:%d: %v", line, err)
 					}
-					a.warn(fmt.Sprintf("stdin:%d: %q is not an address; skipped", line, s))
+					a.warn(fmt.Sprintf("stdin:%d: %v; skipped", line, err))
 					continue
 				}
 				add(x)
 			}
 			if err := sc.Err(); err != nil {
+				if errors.Is(err, bufio.ErrTooLong) {
+					return nil, usageErrorf("stdin:%d: line too long (limit %d bytes)", line+1, bufio.MaxScanTokenSize)
+				}
 				return nil, inputError(err)
 			}
 			continue

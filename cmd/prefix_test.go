@@ -73,3 +73,18 @@ func TestHostBitsRefusedEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// fcrdns - reads addresses from stdin: a CIDR is not an address, and an
+// over-long line is named by its line number.
+func TestFcrdnsStdinHostile(t *testing.T) {
+	tests := []struct{ stdin, want string }{
+		{"198.51.100.10\n198.51.100.45/24\n", `stdin:2: "198.51.100.45/24" is a CIDR block, not an address: write the address 198.51.100.45 alone`},
+		{"198.51.100.10\n" + strings.Repeat("1", 70000) + "\n", "stdin:2: line too long (limit 65536 bytes)"},
+	}
+	for _, tt := range tests {
+		r := run(t, "", tt.stdin, "fcrdns", "-", "--offline", "--strict", "--config", "../examples/rdnsctl.yaml")
+		if r.code != 2 || !strings.Contains(r.err, tt.want) {
+			t.Errorf("exit %d, want 2 and %q:\n%.500s", r.code, tt.want, r.err)
+		}
+	}
+}

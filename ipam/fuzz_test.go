@@ -114,6 +114,10 @@ func checkRead(t *testing.T, in []byte, format Format) {
 func FuzzReadCSV(f *testing.F) {
 	addSeeds(f, []string{"generic"},
 		"address,hostname,status\n192.0.2.1,a.example.net,active\n",
+		// quoting that used to swallow rows (issue 9.2), and a bad prefix
+		"address,hostname,description\n192.0.2.1,a.example.net,\"HQ\" uplink\n192.0.2.2,b.example.net,\n",
+		"address,hostname,description\n192.0.2.1,a.example.net,\"HQ uplink\n192.0.2.2,b.example.net,x\"\n192.0.2.3,,\n",
+		"address,prefix\n192.0.2.1,192.0.2.7/24\n192.0.2.2,192.0.2.0/33\n",
 		"\ufeffaddress;hostname\r\n2001:db8::1;\"x\r\ny\"\r\n",
 		"address\r192.0.2.1\r",
 	)

@@ -116,13 +116,6 @@ func TestQuotesNeverHideRows(t *testing.T) {
 	}
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // The line count is a net under the quoting rules: an input whose lines
 // the rows do not account for is an error even when each row parsed.
 func TestLineCounter(t *testing.T) {
@@ -173,4 +166,37 @@ func (c *chunked) Read(p []byte) (int, error) {
 	copy(p, c.s[:n])
 	c.s = c.s[n:]
 	return n, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// A hostile export with a line of megabytes is refused at that line,
+// before the line is held in memory.
+func TestReadLineTooLong(t *testing.T) {
+	long := strings.Repeat("x", MaxLineBytes+1)
+	for _, in := range []string{
+		"address,hostname\n192.0.2.1,a.example.net\n192.0.2.2," + long + "\n192.0.2.3,c.example.net\n",
+		"address,hostname\n192.0.2.1,a.example.net\n" + long,
+		long + "\n",
+		"address,hostname\n192.0.2.1,\"" + long + "\"\n",
+	} {
+		for _, strict := range []bool{false, true} {
+			_, err := Read(strings.NewReader(in), "big.csv", Options{Strict: strict})
+			want := fmt.Sprintf("big.csv:%d: line too long (limit %d bytes)", strings.Count(in[:strings.Index(in, "xxxx")], "\n")+1, MaxLineBytes)
+			if err == nil || err.Error() != want {
+				t.Errorf("err = %.200v, want %q", err, want)
+			}
+		}
+	}
+	// a line at the limit is read
+	ok := "address,hostname,description\n192.0.2.1,a.example.net," + strings.Repeat("d", MaxLineBytes-len("192.0.2.1,a.example.net,")) + "\n"
+	exp, err := Read(strings.NewReader(ok), "ok.csv", Options{})
+	if err != nil || len(exp.Records) != 1 {
+		t.Errorf("a line at the limit: %v", err)
+	}
 }

@@ -55,7 +55,7 @@ func read(r io.Reader, name string, opt Options, size int64) (*Export, error) {
 	if crOnly(first) {
 		in = bufio.NewReaderSize(crReader{br}, br.Size())
 	}
-	lc := &lineCounter{r: in}
+	lc := &lineCounter{r: in, max: MaxLineBytes}
 	cr := csv.NewReader(lc)
 	cr.Comma = sniffDelimiter(first)
 	// Quotes are strict: with LazyQuotes a field that starts with a quote
@@ -69,7 +69,7 @@ func read(r io.Reader, name string, opt Options, size int64) (*Export, error) {
 		return nil, fmt.Errorf("%s: empty file", name)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, readError(name, err)
 	}
 	line, _ := cr.FieldPos(0)
 	imp, headerIsData, err := choose(opt, fields)
@@ -156,13 +156,38 @@ type lineCounter struct {
 	lines, blank int
 	cur          int  // bytes of the current line so far
 	curCR        bool // the current line so far is one CR
+	max          int  // the longest line read; 0 = no limit
+	err          error
+}
+
+// MaxLineBytes is the longest physical line Read accepts: an export row is
+// a few hundred bytes, and a hostile line of gigabytes must not be held in
+// memory.
+const MaxLineBytes = 1 << 20
+
+// lineTooLong is the error of a line over the limit.
+type lineTooLong struct{ line, max int }
+
+func (e *lineTooLong) Error() string {
+	return fmt.Sprintf("line %d too long (limit %d bytes)", e.line, e.max)
 }
 
 func (c *lineCounter) Read(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
 	n, err := c.r.Read(p)
 	b := p[:n]
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
+		n := i // bytes of the line in b
+		if i < 0 {
+			n = len(b)
+		}
+		if c.max > 0 && c.cur+n > c.max {
+			c.err = &lineTooLong{line: c.lines + 1, max: c.max}
+			return 0, c.err
+		}
 		if i < 0 {
 			c.curCR = (c.cur == 0 && len(b) == 1 && b[0] == '\r')
 			c.cur += len(b)
@@ -486,7 +511,7 @@ func (d *decoder) batch(b *batch) error {
 		start = r.end
 	}
 	if b.err != nil {
-		return fmt.Errorf("%s: %w", d.name, b.err)
+		return readError(d.name, b.err)
 	}
 	if !d.presized && d.rows >= sizeAfter && d.size > 0 {
 		d.presize(d.size, b.offset)
@@ -731,4 +756,14 @@ func unmapPrefix(p netip.Prefix) netip.Prefix {
 		return netip.PrefixFrom(a.Unmap(), p.Bits()-96)
 	}
 	return p
+}
+
+// readError names the file of an error reading it, and the line of a line
+// over the limit (a Problem: FILE:LINE: line too long (limit N bytes)).
+func readError(name string, err error) error {
+	var lt *lineTooLong
+	if errors.As(err, &lt) {
+		return Problem{File: name, Line: lt.line, Msg: fmt.Sprintf("line too long (limit %d bytes)", lt.max), IsError: true}
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }

@@ -336,6 +336,10 @@ func FuzzReadEvents(f *testing.F) {
 	f.Add([]byte("{\"event\":\"provision\",\"ip\":\"198.51.100.44\",\"customer\":\"C-1001\"}\n{\"event\":\"set\",\"ip\":\"198.51.100.44\",\"hostname\":\"mail.customer.example\"}\n"))
 	f.Add([]byte("event,ip,customer,hostname,ticket\nprovision,198.51.100.44,C-1001,,PRV-1\nunset,\"198.51.100.0/30\"\n"))
 	f.Add([]byte("event,ip\nset,\"a\"b\n"))
+	// the hostile cases of issue 9: masks, host bits, zones, long tokens
+	f.Add([]byte("{\"event\":\"deprovision\",\"ip\":\"198.51.100.45/24\"}\n{\"event\":\"unset\",\"ip\":\"2001:db8::1/64\"}\n"))
+	f.Add([]byte("event,ip\ndeprovision,198.51.100.44/30\nunset,fe80::1%eth0\nunset,::ffff:198.51.100.9\n"))
+	f.Add([]byte("event,ip\nunset," + strings.Repeat("9", 300) + "\n"))
 	if b, err := os.ReadFile(filepath.Join("..", "examples", "ipam", "netbox-export.csv")); err == nil {
 		f.Add(b)
 	}
