@@ -3,6 +3,8 @@ package cmd
 import (
 	"errors"
 	"fmt"
+
+	"github.com/rdnsctl/rdnsctl/apply"
 )
 
 // Exit codes, decided here and nowhere else.
@@ -56,7 +58,9 @@ func exitCode(err error) int {
 		return ExitFindings
 	case errors.As(err, &se):
 		return se.code
-	case errors.Is(err, errInterrupted):
+	case errors.Is(err, errInterrupted), errors.Is(err, apply.ErrInterrupted):
+		// only ever before a commit point: a write that committed exits
+		// with its own status
 		return ExitInterrupted
 	}
 	return ExitUsage

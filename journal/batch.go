@@ -200,30 +200,46 @@ func continueAt(jf *os.File, markSize, jsize int64, batch *os.File, bsize int64)
 	return tail, nil
 }
 
-// appendMissing appends the lines of the batch that do not stand, in
-// order, at the start of the journal past the mark.
+// appendMissing appends the lines of the batch that the journal does not
+// hold past the mark (another writer appended after an interrupted append
+// of ours: the lines are compared, not the bytes).
 func appendMissing(j *Journal, markSize int64, batch *os.File, bsize int64) (int, error) {
 	st, err := j.f.Stat()
 	if err != nil {
 		return 0, err
 	}
+	have := map[string]int{}
 	jsc := bufio.NewScanner(io.NewSectionReader(j.f, markSize, st.Size()-markSize))
 	jsc.Buffer(make([]byte, 64<<10), 16<<20)
+	for jsc.Scan() {
+		have[string(jsc.Bytes())]++
+	}
+	if err := jsc.Err(); err != nil {
+		return 0, err
+	}
+	var missing bytes.Buffer
 	bsc := bufio.NewScanner(io.NewSectionReader(batch, 0, bsize))
 	bsc.Buffer(make([]byte, 64<<10), 16<<20)
-	var off int64
-	for jsc.Scan() && bsc.Scan() {
-		if !bytes.Equal(jsc.Bytes(), bsc.Bytes()) {
-			break
+	for bsc.Scan() {
+		if have[string(bsc.Bytes())] > 0 {
+			have[string(bsc.Bytes())]--
+			continue
 		}
-		off += int64(len(bsc.Bytes())) + 1
+		missing.Write(bsc.Bytes())
+		missing.WriteByte('\n')
+	}
+	if err := bsc.Err(); err != nil {
+		return 0, err
+	}
+	if missing.Len() == 0 {
+		return 0, nil
 	}
 	if j.tornTail() {
 		if _, err := j.f.Write([]byte{'\n'}); err != nil {
 			return 0, err
 		}
 	}
-	return copyLines(j, io.NewSectionReader(batch, off, bsize-off))
+	return copyLines(j, &missing)
 }
 
 // copyLines copies r to the journal in 1 MiB chunks, fsyncs, and returns
