@@ -29,23 +29,24 @@ func ParseSeverity(s string) (Severity, error) {
 // Codes of findings. They are a contract (CI jobs filter on them): never
 // rename one.
 const (
-	CodeParse        = "parse-error"
-	CodeMissingSOA   = "missing-soa"
-	CodeMultipleSOA  = "multiple-soa"
-	CodeMissingNS    = "missing-ns"
-	CodeNSNoGlue     = "ns-no-glue"
-	CodeBadNSTarget  = "bad-ns-target"
-	CodeMissingGlue  = "missing-glue"
-	CodeCNAMEAndData = "cname-and-other-data"
-	CodeMultiCNAME   = "multiple-cname"
-	CodeOutOfZone    = "out-of-zone"
-	CodeNamesOwner   = "check-names-owner"
-	CodeNamesTarget  = "check-names-target"
-	CodeRelative     = "relative-target"
-	CodeHostname     = "bad-hostname"
-	CodeMultiPTR     = "multiple-ptr"
-	CodeBadOwner     = "bad-owner"
-	CodeGenerateOver = "generate-overlap"
+	CodeParse           = "parse-error"
+	CodeMissingSOA      = "missing-soa"
+	CodeMultipleSOA     = "multiple-soa"
+	CodeMissingNS       = "missing-ns"
+	CodeNSNoGlue        = "ns-no-glue"
+	CodeBadNSTarget     = "bad-ns-target"
+	CodeMissingGlue     = "missing-glue"
+	CodeCNAMEAndData    = "cname-and-other-data"
+	CodeMultiCNAME      = "multiple-cname"
+	CodeOutOfZone       = "out-of-zone"
+	CodeNamesOwner      = "check-names-owner"
+	CodeNamesTarget     = "check-names-target"
+	CodeRelative        = "relative-target"
+	CodeHostname        = "bad-hostname"
+	CodeMultiPTR        = "multiple-ptr"
+	CodeBadOwner        = "bad-owner"
+	CodeGenerateOver    = "generate-overlap"
+	CodeDuplicateOrigin = "duplicate-origin"
 )
 
 // CodeInfo describes one code: its default severity, whether BIND makes the
@@ -76,6 +77,7 @@ var codes = []CodeInfo{
 	{CodeMultiPTR, Error, false, "more than one PTR at one address (mail receivers pick one at random)"},
 	{CodeBadOwner, Error, false, "a PTR owner that is not the name of an address of the zone's block"},
 	{CodeGenerateOver, Error, false, "a $GENERATE range and an explicit PTR at the same owner"},
+	{CodeDuplicateOrigin, Error, false, "two files claim one origin (the first is read; writes are refused)"},
 }
 
 // Codes lists every code in a stable order (BIND's checks first).

@@ -60,7 +60,10 @@ func (o Options) maxLines() int {
 func Check(s *zoneset.Set, opt Options) []Finding {
 	var out []Finding
 	for _, p := range s.Problems {
-		out = append(out, ParseFinding(p))
+		f := ParseFinding(p)
+		if f.Severity = opt.Severity.Of(f.Code); f.Severity != Off {
+			out = append(out, f)
+		}
 	}
 	for _, z := range s.Zones {
 		out = append(out, Zone(z, opt)...)
@@ -96,11 +99,18 @@ func Count(f []Finding, sev Severity) int {
 // Errors counts findings of severity error.
 func Errors(f []Finding) int { return Count(f, Error) }
 
-// ParseFinding turns a loader problem ("file:line: msg") into a finding.
+// ParseFinding turns a loader problem ("file:line: msg") into a finding:
+// parse-error, or duplicate-origin for a file whose origin another file
+// claims.
 func ParseFinding(err error) Finding {
 	f := Finding{Severity: Error, Code: CodeParse, Message: err.Error()}
 	var pe *zonefile.ParseError
-	if errors.As(err, &pe) {
+	var ce *zoneset.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		f.File, f.Code, f.Zone = ce.File, CodeDuplicateOrigin, ce.Origin
+		f.Message = fmt.Sprintf("zone %s is also in %s, which is the one read: no write is possible until one of them is removed", ce.Origin, ce.Read)
+	case errors.As(err, &pe):
 		f.File, f.Line, f.Message = pe.File, pe.Line, pe.Msg
 	}
 	return f

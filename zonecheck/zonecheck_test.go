@@ -265,3 +265,25 @@ func TestMultiplePTRAtOneOwner(t *testing.T) {
 		t.Fatalf("MaxLines 2: %q", f[0].Message)
 	}
 }
+
+// Two files with one origin give a duplicate-origin finding naming both.
+func TestDuplicateOrigin(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.zone", "b.zone"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(head+"1 PTR a.example.net.\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := zoneset.Load([]zoneset.Spec{{Path: dir}}, zoneset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Check(s, Options{})
+	if len(f) != 1 || f[0].Code != CodeDuplicateOrigin || f[0].Severity != Error ||
+		!strings.HasSuffix(f[0].File, "b.zone") || !strings.Contains(f[0].Message, "a.zone, which is the one read") {
+		t.Fatalf("findings %+v", f)
+	}
+	if f := Check(s, Options{Severity: Severities{CodeDuplicateOrigin: Warning}}); len(f) != 1 || f[0].Severity != Warning {
+		t.Fatalf("with duplicate-origin=warning: %+v", f)
+	}
+}

@@ -161,6 +161,18 @@ type NotLoaded struct {
 	Err error
 }
 
+// ConflictError is the problem of a file whose origin an earlier file of
+// the set already claims.
+type ConflictError struct {
+	File   string // the file left out
+	Origin string
+	Read   string // the file read for the origin
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s: zone %s is also in %s: reading %s; no write is possible until one of them is removed", e.File, e.Origin, e.Read, e.Read)
+}
+
 // Conflict is an origin claimed by several files; Files[0] is the one read.
 type Conflict struct {
 	Origin string
@@ -457,8 +469,7 @@ func load(vfs fs.FS, specs []Spec, opt Options) (*Set, error) {
 				s.Conflicts = append(s.Conflicts, Conflict{Origin: r.zone.Origin, Files: []string{prev.job.display()}})
 			}
 			s.Conflicts[k].Files = append(s.Conflicts[k].Files, r.zone.job.display())
-			s.Problems = append(s.Problems, fmt.Errorf("%s: zone %s is also in %s: reading %s; no write is possible until one of them is removed",
-				r.zone.job.display(), r.zone.Origin, prev.job.display(), prev.job.display()))
+			s.Problems = append(s.Problems, &ConflictError{File: r.zone.job.display(), Origin: r.zone.Origin, Read: prev.job.display()})
 			continue
 		}
 		s.add(r.zone)
