@@ -306,5 +306,25 @@ func TestHTMLInChromiumMillion(t *testing.T) {
 	if tip := regexp.MustCompile(`(?s)<div id="tip".*?</section>`).FindString(dom); !strings.Contains(tip, "10-3-200-9.dyn.example.net.") {
 		t.Errorf("the tooltip of a default cell does not name its PTR: %s", tip)
 	}
+	// and the findings table is filtered to its /24, as a click does
+	var b strings.Builder
+	for _, row := range regexp.MustCompile(`<tr( hidden="")?><td>[a-z-]+</td><td>([0-9.]+)</td>`).FindAllStringSubmatch(dom, -1) {
+		in := strings.HasPrefix(row[2], "10.3.200.")
+		if in == (row[1] != "") {
+			fmt.Fprintf(&b, " %s(hidden=%v)", row[2], row[1] != "")
+		}
+	}
+	if b.Len() > 0 {
+		t.Errorf("the table filtered to 10.3.200.0/24 shows or hides the wrong rows:%s", b.String())
+	}
+	want := 0
+	for i := 3<<16 | 200<<8; i < 3<<16|201<<8; i++ {
+		if i%100 == 7 {
+			want++ // planted (see writeMillion)
+		}
+	}
+	if n := strings.Count(dom, "<tr><td>"); n != want {
+		t.Errorf("%d rows shown for 10.3.200.0/24, want the %d planted there", n, want)
+	}
 	t.Logf("1M addresses: audit with HTML %v, report %.2f MiB, drawn in %d ms", audit.Round(time.Millisecond), float64(st.Size())/(1<<20), ms)
 }

@@ -358,14 +358,14 @@
   function count(n) {
     shown.textContent = n === rows.length ? rows.length.toLocaleString("en-US") + " rows" : n.toLocaleString("en-US") + " of " + rows.length.toLocaleString("en-US") + " rows";
   }
-  function selectNet(c) {
+  function selectNet(c, stay) {
     if (selected) selected.parentNode.classList.remove("sel");
     if (netOnly === c.dataset.net) { netOnly = ""; selected = null; }
     else { netOnly = c.dataset.net; netLabel = c.dataset.label; selected = c; c.parentNode.classList.add("sel"); }
     apply();
     // filtered first, then opened: only the shown rows are laid out
     if (netOnly && fdet) fdet.open = true;
-    if (netOnly && table) table.scrollIntoView({ block: "start" });
+    if (netOnly && table && !stay) table.scrollIntoView({ block: "start" });
   }
   $("net-clear").addEventListener("click", function () { if (selected) selected.parentNode.classList.remove("sel"); netOnly = ""; selected = null; apply(); });
   q.addEventListener("input", function () { apply(); if (fdet && q.value) fdet.open = true; });
@@ -415,6 +415,7 @@
     drawTile(c);
     c.focus({ preventScroll: true });
     showCursor(c);
+    if (table) selectNet(c, true); // the table lists its /24
     body.dataset.pointed = ip;
   }
   var h0 = decodeURIComponent(location.hash.slice(1));
