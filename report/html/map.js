@@ -208,7 +208,7 @@
   }
 
   function drawAny(c) { if (c.dataset.v6 !== undefined) drawV6(c); else drawTile(c); }
-  var all = canvases.concat(v6), first = true;
+  var all = canvases.concat(v6), first = true, afterDraw = null;
   function finished() {
     if (!first) return;
     first = false;
@@ -217,6 +217,7 @@
     body.dataset.scriptMs = Math.round(performance.now() - t0);
     body.dataset.tilesDrawn = drawn;
     body.dataset.drawn = "1";
+    if (afterDraw) setTimeout(afterDraw, 0);
   }
   if (location.hash === "#draw-all" || !("IntersectionObserver" in window)) {
     all.forEach(drawAny);
@@ -418,6 +419,7 @@
     if (table) selectNet(c, true); // the table lists its /24
     body.dataset.pointed = ip;
   }
+  // after the first drawing (which the page times), not before it
   var h0 = decodeURIComponent(location.hash.slice(1));
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(h0)) pointAt(h0);
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(h0)) { if (first) afterDraw = function () { pointAt(h0); }; else pointAt(h0); }
 })();
