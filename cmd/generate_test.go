@@ -63,7 +63,11 @@ func TestMassRenameThroughGenerateIsPerAddress(t *testing.T) {
 	}
 	checkZones(t, filepath.Join(dir, "zones"))
 
-	// the journal finds every address
+	// the journal holds one line per PTR and finds every address
+	j, _ := os.ReadFile(filepath.Join(dir, "rdns-changes.jsonl"))
+	if n := strings.Count(string(j), "\n"); n != 245 {
+		t.Errorf("%d journal lines, want 245", n)
+	}
 	for _, ip := range []string{"192.0.2.10", "192.0.2.50", "192.0.2.254"} {
 		r = run(t, "", "", "log", ip, "--config", cfg, "-o", "json")
 		if r.code != 0 || strings.Count(r.out, "192-0-2-") != 2 || !strings.Contains(r.out, "pool1.example.net.") || !strings.Contains(r.out, "pool2.example.net.") {
