@@ -119,6 +119,16 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 			}
 		}
 	}
+	// named.conf serves only the zones it names: a new zone file needs its
+	// zone statement (rdnsctl does not edit named.conf)
+	if a.cfg.NamedConf != "" {
+		for _, t := range targets {
+			if t.Created {
+				a.warn(fmt.Sprintf("new zone %s in %s is not in %s: add zone %q { type primary; file %q; }; for BIND to serve it",
+					t.Zone, t.Path, a.cfg.NamedConf, strings.TrimSuffix(t.Zone, "."), t.Path))
+			}
+		}
+	}
 	// a write into a zone that is claimed twice, read-only, or not loaded
 	// is refused (exit 2, nothing written); the preview still shows the
 	// plan, and why

@@ -183,3 +183,15 @@ func TestIncludeBase(t *testing.T) {
 		}
 	}
 }
+
+// A new zone made under --named-conf is said to need its zone statement.
+func TestNamedConfNewZone(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(namedConfDir)); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "", "block-init", "198.18.0.0/24", "--template", "{dashed}.pool.example.net.", "--named-conf", filepath.Join(dir, "named.conf"))
+	if r.code != 0 || !strings.Contains(r.err, `add zone "0.18.198.in-addr.arpa" { type primary; file "`+filepath.Join(dir, "zones", "db.198.18.0")+`"; };`) {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+}

@@ -94,12 +94,19 @@ func optString(s string) *string {
 
 func (a *App) renderZones(s *zoneset.Set) error {
 	out := zonesReport{Zones: []zoneRow{}, Skipped: []skippedRow{}, Conflicts: []conflictRow{}}
+	claimed := map[string]string{}
+	for _, c := range s.Conflicts {
+		claimed[c.Origin] = "also claimed by " + strings.Join(c.Files[1:], ", ") + ": no write until one is removed"
+	}
 	for _, z := range s.Zones {
 		n := z.Count()
 		r := zoneRow{Origin: z.Origin, Type: z.Type, Loaded: true, Writable: z.ReadOnly == "", PTRs: &n, File: z.Path,
 			Link: optString(z.Link), View: optString(z.View), Source: optString(z.Source), Reason: optString(z.ReadOnly)}
 		if z.Dynamic {
 			r.Type = "dynamic"
+		}
+		if why, ok := claimed[z.Origin]; ok && z.ReadOnly == "" {
+			r.Writable, r.Reason = false, &why
 		}
 		if z.Reverse {
 			r.Prefix = z.Name.Prefix.String()

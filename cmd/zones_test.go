@@ -125,3 +125,52 @@ func sameFiles(t *testing.T, before, after map[string]string) {
 		t.Fatalf("files removed: %d -> %d", len(before), len(after))
 	}
 }
+
+// A symlinked zone file inside the zones directory is written through: the
+// target gets the change, the link stays a link.
+func TestSymlinkedZoneWrittenThrough(t *testing.T) {
+	dir := copyExamples(t)
+	zones := filepath.Join(dir, "zones")
+	target := filepath.Join(zones, "real", "db.198.51.100")
+	os.MkdirAll(filepath.Dir(target), 0o755)
+	os.Rename(filepath.Join(zones, "db.198.51.100"), target)
+	link := filepath.Join(zones, "db.198.51.100")
+	if err := os.Symlink(filepath.Join("real", "db.198.51.100"), link); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "", "set", "198.51.100.44", "mail.customer.example.", "--no-validate", "--zones", zones, "--write")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", st.Mode(), err)
+	}
+	b, _ := os.ReadFile(target)
+	if !strings.Contains(string(b), "mail.customer.example.") {
+		t.Fatalf("target not written:\n%s", b)
+	}
+	checkZones(t, zones)
+	r = run(t, "", "", "zones", "--zones", zones)
+	if !strings.Contains(r.out, link+" -> ") || strings.Contains(r.err, "also in") {
+		t.Fatalf("zones:\n%s%s", r.out, r.err)
+	}
+}
+
+// The zones -o json contract with every list filled: a zone read, a
+// failed one, a backup skipped, an origin claimed twice.
+func TestZonesJSONGolden(t *testing.T) {
+	src, _ := os.ReadFile("../examples/zones/db.198.51.100")
+	dir := writeTree(t, map[string]string{
+		"zones/db.198.51.100":                    string(src),
+		"zones/db.198.51.100.bak":                string(src),
+		"zones/old/100.51.198.in-addr.arpa.zone": string(src),
+	})
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "zones", "db.203.0.113")); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", "", "zones", "--zones", filepath.Join(dir, "zones"), "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.err)
+	}
+	goldenFile(t, "zones/dir.json", strings.ReplaceAll(r.out, dir, "$DIR"))
+}
