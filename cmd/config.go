@@ -45,7 +45,9 @@ type Config struct {
 	ZonesConf string
 	// OnChange runs after a custom PTR is written (on_change; notify is its
 	// old name).
-	OnChange  string
+	OnChange string
+	// API configures rdnsctl serve (api:).
+	API       APIConfig
 	Resolvers []string
 	// NoHeaders drops the header line of tables and CSV (--no-headers).
 	NoHeaders bool
@@ -121,12 +123,18 @@ type rawConfig struct {
 		Minimum uint32   `mapstructure:"minimum"`
 		NS      []string `mapstructure:"ns"`
 	} `mapstructure:"zone_template"`
-	Journal     string            `mapstructure:"journal"`
-	Operator    string            `mapstructure:"operator"`
-	Deprovision string            `mapstructure:"deprovision"`
-	Notify      string            `mapstructure:"notify"`
-	Servers     []rawServer       `mapstructure:"servers"`
-	OnChange    string            `mapstructure:"on_change"`
+	Journal     string      `mapstructure:"journal"`
+	Operator    string      `mapstructure:"operator"`
+	Deprovision string      `mapstructure:"deprovision"`
+	Notify      string      `mapstructure:"notify"`
+	Servers     []rawServer `mapstructure:"servers"`
+	OnChange    string      `mapstructure:"on_change"`
+	API         struct {
+		Listen     string  `mapstructure:"listen"`
+		TokensFile string  `mapstructure:"tokens_file"`
+		RateLimit  float64 `mapstructure:"rate_limit"`
+		Burst      int     `mapstructure:"burst"`
+	} `mapstructure:"api"`
 	ZonesConf   string            `mapstructure:"zones_conf"`
 	Resolvers   []string          `mapstructure:"resolvers"`
 	LockTimeout time.Duration     `mapstructure:"lock_timeout"`
@@ -235,6 +243,16 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 		return nil, err
 	}
 	c.OnChange = raw.OnChange
+	c.API = APIConfig{Listen: raw.API.Listen, TokensFile: raw.API.TokensFile, RateLimit: raw.API.RateLimit, Burst: raw.API.Burst}
+	if c.API.TokensFile != "" && fromFile("api.tokens_file") {
+		c.API.TokensFile = resolvePath(base, c.API.TokensFile)
+	}
+	if c.API.RateLimit < 0 || c.API.Burst < 0 {
+		return nil, usageErrorf("config api: rate_limit and burst must not be negative")
+	}
+	if c.API.RateLimit > 0 && c.API.Burst == 0 {
+		c.API.Burst = max(1, int(c.API.RateLimit))
+	}
 	if c.ZonesConf = raw.ZonesConf; c.ZonesConf != "" && fromFile("zones_conf") {
 		c.ZonesConf = resolvePath(base, c.ZonesConf)
 	}
@@ -379,4 +397,13 @@ func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, []RemoteZone, erro
 // splitList splits a list of paths from the environment.
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ':' || r == '\n' })
+}
+
+// APIConfig is the api: section: rdnsctl serve's listen address, tokens
+// file and per-token rate limit (requests per second, with a burst).
+type APIConfig struct {
+	Listen     string
+	TokensFile string
+	RateLimit  float64
+	Burst      int
 }

@@ -88,8 +88,15 @@ var keyCases = map[string]keyCase{
 	"checks": {"{multiple-ptr: warning, out-of-zone: off}", want("Checks", func(c *Config) zonecheck.Severities { return c.Checks },
 		zonecheck.Severities{"multiple-ptr": zonecheck.Warning, "out-of-zone": zonecheck.Off})},
 	"lock_timeout": {"45s", want("LockTimeout", func(c *Config) time.Duration { return c.LockTimeout }, 45*time.Second)},
-	"on_change":    {"logger rdns", want("OnChange", func(c *Config) string { return c.OnChange }, "logger rdns")},
-	"zones_conf":   {"/etc/bind/rdnsctl-zones.conf", want("ZonesConf", func(c *Config) string { return c.ZonesConf }, "/etc/bind/rdnsctl-zones.conf")},
+	"api": {"{listen: 127.0.0.1:9000, rate_limit: 5}", want("API", func(c *Config) [2]string {
+		return [2]string{c.API.Listen, fmt.Sprint(c.API.RateLimit, c.API.Burst)}
+	}, [2]string{"127.0.0.1:9000", "5 5"})},
+	"api.listen":      {"127.0.0.1:9001", want("Listen", func(c *Config) string { return c.API.Listen }, "127.0.0.1:9001")},
+	"api.tokens_file": {"/etc/rdnsctl/tokens.json", want("TokensFile", func(c *Config) string { return c.API.TokensFile }, "/etc/rdnsctl/tokens.json")},
+	"api.rate_limit":  {"20", want("RateLimit", func(c *Config) float64 { return c.API.RateLimit }, 20)},
+	"api.burst":       {"40", want("Burst", func(c *Config) int { return c.API.Burst }, 40)},
+	"on_change":       {"logger rdns", want("OnChange", func(c *Config) string { return c.OnChange }, "logger rdns")},
+	"zones_conf":      {"/etc/bind/rdnsctl-zones.conf", want("ZonesConf", func(c *Config) string { return c.ZonesConf }, "/etc/bind/rdnsctl-zones.conf")},
 	"servers": {"[{name: ns1, address: 127.0.0.1, role: secondary}]", want("Servers", func(c *Config) [3]string {
 		if len(c.Servers) != 1 {
 			return [3]string{}

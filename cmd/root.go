@@ -59,8 +59,10 @@ type App struct {
 	// frozen are the zones frozen on the primary for this write (their
 	// .jnl is folded into the file); reloadErr is a failed reload_cmd of
 	// zones this run wrote.
-	frozen    []string
-	thaw      func() error
+	frozen []string
+	thaw   func() error
+	// stopped: a server (rdnsctl serve) was asked to stop and did, cleanly.
+	stopped   bool
 	reloadErr error
 }
 
@@ -97,7 +99,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 	root.SetErr(a.IO.ErrOut)
 	defer a.stopProfiles()
 	c, err := root.ExecuteContextC(ctx)
-	if err == nil && ctx.Err() != nil && !a.committed {
+	if err == nil && ctx.Err() != nil && !a.committed && !a.stopped {
 		err = errInterrupted
 	}
 	code := exitCode(err)

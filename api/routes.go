@@ -1,0 +1,439 @@
+package api
+
+import (
+	"net/http"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rdnsctl/rdnsctl/lifecycle"
+	"github.com/rdnsctl/rdnsctl/rdns"
+)
+
+// Route is one endpoint: the handler table and the OpenAPI document are
+// both made from Routes, so they cannot disagree.
+type Route struct {
+	Name, Method, Path string
+	Summary            string
+	Auth               bool  // needs a token
+	Write              bool  // changes zones: read-only tokens get 403
+	MaxBody            int64 // 0: no body
+	Statuses           []int
+}
+
+const (
+	maxBody       = 1 << 20
+	maxEventsBody = 16 << 20
+)
+
+var writeStatuses = []int{200, 400, 401, 403, 404, 409, 412, 413, 422, 429, 502, 503}
+
+// Routes are every endpoint of the API.
+var Routes = []Route{
+	{Name: "ptr.create", Method: "POST", Path: "/api/v1/ptr", Summary: "Set a custom PTR (validated forward first, by default)", Auth: true, Write: true, MaxBody: maxBody, Statuses: writeStatuses},
+	{Name: "ptr.put", Method: "PUT", Path: "/api/v1/ptr/{ip}", Summary: "Set a custom PTR (idempotent twin of POST)", Auth: true, Write: true, MaxBody: maxBody, Statuses: writeStatuses},
+	{Name: "ptr.get", Method: "GET", Path: "/api/v1/ptr/{ip}", Summary: "The PTRs of one address, with an ETag", Auth: true, Statuses: []int{200, 400, 401, 404, 429}},
+	{Name: "ptr.list", Method: "GET", Path: "/api/v1/ptr", Summary: "The PTRs of a prefix, paginated", Auth: true, Statuses: []int{200, 400, 401, 429}},
+	{Name: "ptr.delete", Method: "DELETE", Path: "/api/v1/ptr/{ip}", Summary: "Back to the default PTR (or none, per deprovision:)", Auth: true, Write: true, Statuses: []int{200, 400, 401, 403, 404, 409, 412, 422, 429, 502, 503}},
+	{Name: "events", Method: "POST", Path: "/api/v1/events", Summary: "A batch of lifecycle events, all or nothing (?dry_run=true: the plan only)", Auth: true, Write: true, MaxBody: maxEventsBody, Statuses: []int{200, 400, 401, 403, 409, 413, 422, 429, 502, 503}},
+	{Name: "log", Method: "GET", Path: "/api/v1/log", Summary: "Journal entries, newest first", Auth: true, Statuses: []int{200, 400, 401, 429}},
+	{Name: "fcrdns", Method: "GET", Path: "/api/v1/fcrdns/{ip}", Summary: "One FCrDNS verdict", Auth: true, Statuses: []int{200, 400, 401, 429, 503}},
+	{Name: "livez", Method: "GET", Path: "/livez", Summary: "The process is alive", Statuses: []int{200}},
+	{Name: "readyz", Method: "GET", Path: "/readyz", Summary: "Zones loaded, lock obtainable, resolvers and servers answer", Statuses: []int{200, 503}},
+	{Name: "metrics", Method: "GET", Path: "/metrics", Summary: "Prometheus metrics", Statuses: []int{200}},
+	{Name: "openapi", Method: "GET", Path: "/api/v1/openapi.json", Summary: "This API as an OpenAPI 3 document", Statuses: []int{200}},
+}
+
+func (s *Server) handler(name string) http.HandlerFunc {
+	switch name {
+	case "ptr.create":
+		return s.setPTR(false)
+	case "ptr.put":
+		return s.setPTR(true)
+	case "ptr.get":
+		return s.getPTR
+	case "ptr.list":
+		return s.listPTR
+	case "ptr.delete":
+		return s.deletePTR
+	case "events":
+		return s.events
+	case "log":
+		return s.log
+	case "fcrdns":
+		return s.fcrdns
+	case "livez":
+		return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) }
+	case "readyz":
+		return s.readyz
+	case "metrics":
+		return func(w http.ResponseWriter, r *http.Request) { s.m.handler.ServeHTTP(w, r) }
+	case "openapi":
+		return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, OpenAPI()) }
+	}
+	panic("no handler for " + name)
+}
+
+// addrParam parses an address (never a prefix: events and PTRs are per
+// address).
+func addrParam(field, s string) (netip.Addr, *Error) {
+	a, err := rdns.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, &Error{Status: http.StatusBadRequest, Code: "bad_request", Detail: err.Error(), Invalid: []Invalid{{Field: field, Reason: err.Error()}}}
+	}
+	return a, nil
+}
+
+func (s *Server) inScope(w http.ResponseWriter, r *http.Request, addrs ...netip.Addr) bool {
+	t := callerOf(r).tok
+	if t == nil {
+		return true
+	}
+	for _, a := range addrs {
+		if !t.May(a) {
+			writeProblem(w, Errorf(http.StatusForbidden, "out_of_scope", "token "+t.Name+" may not change "+a.String()))
+			return false
+		}
+	}
+	return true
+}
+
+type setBody struct {
+	IP              *string `json:"ip,omitempty"`
+	Hostname        string  `json:"hostname"`
+	ValidateForward *bool   `json:"validate_forward,omitempty"`
+	Customer        string  `json:"customer,omitempty"`
+	Ticket          string  `json:"ticket,omitempty"`
+}
+
+func (s *Server) setPTR(put bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var b setBody
+		if e := decode(r, &b); e != nil {
+			writeProblem(w, e)
+			return
+		}
+		ipText := r.PathValue("ip")
+		switch {
+		case put && b.IP != nil:
+			writeProblem(w, &Error{Status: 400, Code: "bad_request", Detail: "the address is in the path", Invalid: []Invalid{{Field: "ip", Reason: "not allowed in PUT's body"}}})
+			return
+		case !put && b.IP == nil:
+			writeProblem(w, &Error{Status: 422, Code: "invalid", Detail: "ip is required", Invalid: []Invalid{{Field: "ip", Reason: "required"}}})
+			return
+		case !put:
+			ipText = *b.IP
+		}
+		ip, e := addrParam("ip", ipText)
+		if e != nil {
+			if !put {
+				e.Status = 422
+				e.Code = "invalid"
+			}
+			writeProblem(w, e)
+			return
+		}
+		if b.Hostname == "" {
+			writeProblem(w, &Error{Status: 422, Code: "invalid_hostname", Detail: "hostname is required", Invalid: []Invalid{{Field: "hostname", Reason: "required"}}})
+			return
+		}
+		if err := rdns.CheckHostname(b.Hostname); err != nil {
+			s.m.refusals.WithLabelValues("invalid_hostname").Inc()
+			writeProblem(w, &Error{Status: 422, Code: "invalid_hostname", Detail: err.Error(), Invalid: []Invalid{{Field: "hostname", Reason: err.Error()}}})
+			return
+		}
+		if !s.inScope(w, r, ip) {
+			return
+		}
+		validate := b.ValidateForward == nil || *b.ValidateForward
+		res, err := s.svc.Set(r.Context(), SetRequest{IP: ip, Hostname: b.Hostname, ValidateForward: validate, Customer: b.Customer, Ticket: b.Ticket,
+			IfMatch: r.Header.Get("If-Match"), Caller: Caller{Name: callerOf(r).name()}})
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		if res.Status == "changed" {
+			s.m.Applied(1)
+		}
+		writeJSON(w, 200, res)
+	}
+}
+
+func (s *Server) getPTR(w http.ResponseWriter, r *http.Request) {
+	ip, e := addrParam("ip", r.PathValue("ip"))
+	if e != nil {
+		writeProblem(w, e)
+		return
+	}
+	p, err := s.svc.Get(r.Context(), ip)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("ETag", p.ETag())
+	writeJSON(w, 200, p)
+}
+
+func (s *Server) listPTR(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var prefix netip.Prefix
+	if v := q.Get("prefix"); v != "" {
+		p, err := rdns.ParsePrefix(v)
+		if err != nil {
+			writeProblem(w, &Error{Status: 400, Code: "bad_request", Detail: err.Error(), Invalid: []Invalid{{Field: "prefix", Reason: err.Error()}}})
+			return
+		}
+		prefix = p
+	}
+	limit, offset := 100, 0
+	if e := intParam(q.Get("limit"), "limit", 1, 1000, &limit); e != nil {
+		writeProblem(w, e)
+		return
+	}
+	if e := intParam(q.Get("offset"), "offset", 0, 1<<31-1, &offset); e != nil {
+		writeProblem(w, e)
+		return
+	}
+	custom := q.Get("custom") == "true"
+	all, err := s.svc.List(r.Context(), prefix, custom)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	page := []PTR{}
+	if offset < len(all) {
+		page = all[offset:min(len(all), offset+limit)]
+	}
+	link := func(off int) *string {
+		v := r.URL.Query()
+		v.Set("offset", strconv.Itoa(off))
+		v.Set("limit", strconv.Itoa(limit))
+		u := r.URL.Path + "?" + v.Encode()
+		return &u
+	}
+	doc := map[string]any{"count": len(all), "next": nil, "previous": nil, "results": page}
+	if offset+limit < len(all) {
+		doc["next"] = link(offset + limit)
+	}
+	if offset > 0 {
+		doc["previous"] = link(max(0, offset-limit))
+	}
+	writeJSON(w, 200, doc)
+}
+
+func intParam(v, field string, lo, hi int, out *int) *Error {
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return &Error{Status: 400, Code: "bad_request", Detail: field + " must be a number from " + strconv.Itoa(lo) + " to " + strconv.Itoa(hi),
+			Invalid: []Invalid{{Field: field, Reason: "out of range"}}}
+	}
+	*out = n
+	return nil
+}
+
+func (s *Server) deletePTR(w http.ResponseWriter, r *http.Request) {
+	ip, e := addrParam("ip", r.PathValue("ip"))
+	if e != nil {
+		writeProblem(w, e)
+		return
+	}
+	if !s.inScope(w, r, ip) {
+		return
+	}
+	res, err := s.svc.Unset(r.Context(), ip, r.Header.Get("If-Match"), Caller{Name: callerOf(r).name()})
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if res.Status == "changed" {
+		s.m.Applied(1)
+	}
+	writeJSON(w, 200, res)
+}
+
+type eventBody struct {
+	Event    string `json:"event"`
+	IP       string `json:"ip"`
+	Customer string `json:"customer,omitempty"`
+	Hostname string `json:"hostname,omitempty"`
+	Ticket   string `json:"ticket,omitempty"`
+}
+
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Events []eventBody `json:"events"`
+	}
+	if e := decode(r, &body); e != nil {
+		writeProblem(w, e)
+		return
+	}
+	if len(body.Events) == 0 {
+		writeProblem(w, &Error{Status: 422, Code: "invalid", Detail: "no events", Invalid: []Invalid{{Field: "events", Reason: "empty"}}})
+		return
+	}
+	var invalid []Invalid
+	events := make([]lifecycle.Event, len(body.Events))
+	var addrs []netip.Addr
+	for i, b := range body.Events {
+		field := "events[" + strconv.Itoa(i) + "]"
+		kind := lifecycle.Kind(b.Event)
+		if !slices.Contains([]lifecycle.Kind{lifecycle.Provision, lifecycle.Deprovision, lifecycle.Set, lifecycle.Unset}, kind) {
+			invalid = append(invalid, Invalid{Field: field + ".event", Reason: "want provision, deprovision, set or unset"})
+			continue
+		}
+		a, err := rdns.ParseAddr(b.IP)
+		if err != nil {
+			invalid = append(invalid, Invalid{Field: field + ".ip", Reason: err.Error()})
+			continue
+		}
+		if b.Hostname != "" {
+			if err := rdns.CheckHostname(b.Hostname); err != nil {
+				invalid = append(invalid, Invalid{Field: field + ".hostname", Reason: err.Error()})
+				continue
+			}
+		} else if kind == lifecycle.Set {
+			invalid = append(invalid, Invalid{Field: field + ".hostname", Reason: "required for set"})
+			continue
+		}
+		addrs = append(addrs, a)
+		events[i] = lifecycle.Event{Kind: kind, IP: a.String(), Block: netip.PrefixFrom(a, a.BitLen()), Customer: b.Customer, Hostname: b.Hostname, Ticket: b.Ticket, Line: i + 1}
+	}
+	if len(invalid) > 0 {
+		writeProblem(w, &Error{Status: 422, Code: "invalid", Detail: strconv.Itoa(len(invalid)) + " event(s) are invalid; nothing was changed", Invalid: invalid})
+		return
+	}
+	if !s.inScope(w, r, addrs...) {
+		return
+	}
+	dry := r.URL.Query().Get("dry_run") == "true"
+	res, err := s.svc.Events(r.Context(), events, dry, Caller{Name: callerOf(r).name()})
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if dry {
+		writeJSON(w, 200, map[string]any{"changes": nonNilChanges(res.Changes.Changes), "results": res.Results, "written": false})
+		return
+	}
+	s.m.Applied(len(res.Changes.Changes))
+	writeJSON(w, 200, map[string]any{"results": res.Results, "written": res.Written, "changes": len(res.Changes.Changes)})
+}
+
+func nonNilChanges(c []rdns.Change) []rdns.Change {
+	if c == nil {
+		return []rdns.Change{}
+	}
+	return c
+}
+
+func (s *Server) log(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var prefix netip.Prefix
+	if v := q.Get("ip"); v != "" {
+		p, err := rdns.ParseBlock(v)
+		if err != nil {
+			writeProblem(w, &Error{Status: 400, Code: "bad_request", Detail: err.Error(), Invalid: []Invalid{{Field: "ip", Reason: err.Error()}}})
+			return
+		}
+		prefix = p
+	}
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			d, derr := time.ParseDuration(v)
+			if derr != nil {
+				writeProblem(w, &Error{Status: 400, Code: "bad_request", Detail: "since: want RFC 3339 time or a duration (24h)", Invalid: []Invalid{{Field: "since", Reason: "bad time"}}})
+				return
+			}
+			t = time.Now().Add(-d)
+		}
+		since = t
+	}
+	limit := 100
+	if e := intParam(q.Get("limit"), "limit", 1, 1000, &limit); e != nil {
+		writeProblem(w, e)
+		return
+	}
+	entries, err := s.svc.Log(r.Context(), prefix, since, limit)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"count": len(entries), "results": entries})
+}
+
+func (s *Server) fcrdns(w http.ResponseWriter, r *http.Request) {
+	ip, e := addrParam("ip", r.PathValue("ip"))
+	if e != nil {
+		writeProblem(w, e)
+		return
+	}
+	v, err := s.svc.FCrDNS(r.Context(), ip)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, 200, v)
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.Ready(r.Context()); err != nil {
+		writeJSON(w, 503, map[string]string{"status": "not ready", "reason": err.Error()})
+		return
+	}
+	writeJSON(w, 200, map[string]string{"status": "ready"})
+}
+
+// OpenAPI is the OpenAPI 3 document of Routes.
+func OpenAPI() map[string]any {
+	paths := map[string]map[string]any{}
+	for _, rt := range Routes {
+		responses := map[string]any{}
+		for _, st := range rt.Statuses {
+			resp := map[string]any{"description": http.StatusText(st)}
+			if st >= 400 {
+				resp["content"] = map[string]any{"application/problem+json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Problem"}}}
+			}
+			responses[strconv.Itoa(st)] = resp
+		}
+		op := map[string]any{"operationId": rt.Name, "summary": rt.Summary, "responses": responses}
+		if rt.Auth {
+			op["security"] = []map[string][]string{{"bearer": {}}}
+		}
+		var params []map[string]any
+		for _, seg := range strings.Split(rt.Path, "/") {
+			if strings.HasPrefix(seg, "{") {
+				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
+			}
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.MaxBody > 0 {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]string{"type": "object"}}}}
+		}
+		if paths[rt.Path] == nil {
+			paths[rt.Path] = map[string]any{}
+		}
+		paths[rt.Path][strings.ToLower(rt.Method)] = op
+	}
+	return map[string]any{
+		"openapi": "3.0.3",
+		"info":    map[string]string{"title": "rdnsctl", "version": "1"},
+		"paths":   paths,
+		"components": map[string]any{
+			"securitySchemes": map[string]any{"bearer": map[string]string{"type": "http", "scheme": "bearer"}},
+			"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": map[string]any{
+				"type": map[string]string{"type": "string"}, "title": map[string]string{"type": "string"}, "status": map[string]string{"type": "integer"},
+				"detail": map[string]string{"type": "string"}, "code": map[string]string{"type": "string"},
+				"invalid": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{"field": map[string]string{"type": "string"}, "reason": map[string]string{"type": "string"}}}},
+			}}},
+		},
+	}
+}

@@ -1,0 +1,560 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rdnsctl/rdnsctl/api"
+	"github.com/rdnsctl/rdnsctl/apply"
+	"github.com/rdnsctl/rdnsctl/fcrdns"
+	"github.com/rdnsctl/rdnsctl/journal"
+	"github.com/rdnsctl/rdnsctl/lifecycle"
+	"github.com/rdnsctl/rdnsctl/powerdns"
+	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/rfc2136"
+	"github.com/rdnsctl/rdnsctl/zonefile"
+	"github.com/rdnsctl/rdnsctl/zoneset"
+)
+
+// apiService is the domain behind rdnsctl serve: the same zone loading,
+// lifecycle planning, forward validation and apply engine as the CLI
+// verbs. Writes go through one committer goroutine, which applies the
+// requests waiting at that moment as one plan and one write (group
+// commit), each request still getting its own result and journal lines.
+type apiService struct {
+	a        *App
+	resolver closingResolver
+	timeout  time.Duration
+
+	mu  sync.RWMutex
+	set *zoneset.Set // the zones as last read, for GETs
+
+	jobs chan *writeJob
+	done chan struct{}
+}
+
+// writeJob is one write request waiting for the committer.
+type writeJob struct {
+	events  []lifecycle.Event
+	ifMatch string
+	ip      netip.Addr // the address of a single-PTR request
+	dryRun  bool
+	caller  string
+	result  chan writeResult
+	changes rdns.ChangeSet
+}
+
+type writeResult struct {
+	changes rdns.ChangeSet
+	before  *zoneset.Set // the set the plan was made on
+	after   *zoneset.Set
+	written bool
+	err     error
+}
+
+func newAPIService(a *App, r closingResolver, timeout time.Duration) (*apiService, error) {
+	s := &apiService{a: a, resolver: r, timeout: timeout, jobs: make(chan *writeJob, 1024), done: make(chan struct{})}
+	set, err := a.loadZonesReadOnly()
+	if err != nil {
+		return nil, err
+	}
+	s.set = set
+	go s.committer()
+	return s, nil
+}
+
+// Close stops the committer once the writes in flight are done.
+func (s *apiService) Close() {
+	close(s.jobs)
+	<-s.done
+}
+
+func (s *apiService) zones() *zoneset.Set {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.set
+}
+
+// ptrOf describes an address from a zone set.
+func (s *apiService) ptrOf(set *zoneset.Set, ip netip.Addr) *api.PTR {
+	p := &api.PTR{IP: ip.String(), PTR: []string{}}
+	if d := s.a.cfg.Defaults.Render(ip); d != "" {
+		p.Default = &d
+	}
+	l := set.Lookup(ip)
+	switch l.Status {
+	case zoneset.Unmanaged:
+		return p
+	case zoneset.Delegated:
+		p.Delegated = true
+	}
+	if l.Zone != nil {
+		z := l.Zone.Origin
+		p.Zone = &z
+		for _, i := range l.PTRs {
+			r := &l.Zone.Records[i]
+			p.PTR = append(p.PTR, r.Data)
+			if p.Source == nil {
+				src := fmt.Sprintf("%s:%d", l.Zone.FileOf(r), r.Line)
+				p.Source = &src
+			}
+		}
+	}
+	for _, name := range p.PTR {
+		if !s.a.cfg.Defaults.IsDefault(ip, name) {
+			p.Custom = true
+		}
+	}
+	return p
+}
+
+func (s *apiService) Get(ctx context.Context, ip netip.Addr) (*api.PTR, error) {
+	set := s.zones()
+	p := s.ptrOf(set, ip)
+	if p.Zone == nil && !p.Delegated {
+		return nil, api.Errorf(http.StatusNotFound, "no_zone", ip.String()+" is in no loaded zone")
+	}
+	return p, nil
+}
+
+func (s *apiService) List(ctx context.Context, prefix netip.Prefix, customOnly bool) ([]api.PTR, error) {
+	set := s.zones()
+	var out []api.PTR
+	seen := map[netip.Addr]bool{}
+	for _, z := range set.Zones {
+		if !z.Reverse {
+			continue
+		}
+		if prefix.IsValid() && !prefix.Overlaps(z.Name.Prefix) {
+			continue
+		}
+		for i := 0; i < z.NumRefs(); i++ {
+			a, _ := z.Ref(i)
+			if seen[a] || (prefix.IsValid() && !prefix.Contains(a)) {
+				continue
+			}
+			seen[a] = true
+			p := s.ptrOf(set, a)
+			if len(p.PTR) == 0 || (customOnly && !p.Custom) {
+				continue
+			}
+			out = append(out, *p)
+		}
+	}
+	slices.SortFunc(out, func(x, y api.PTR) int {
+		return netip.MustParseAddr(x.IP).Compare(netip.MustParseAddr(y.IP))
+	})
+	if out == nil {
+		out = []api.PTR{}
+	}
+	return out, nil
+}
+
+// validate checks a custom name's forward DNS, outside the zones lock.
+func (s *apiService) validate(ctx context.Context, ip netip.Addr, name string) (*api.Forward, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	err := fcrdns.ValidateForward(ctx, s.resolver, ip, name)
+	fwd := &api.Forward{Verdict: "pass", Addresses: []string{ip.String()}}
+	if err == nil {
+		return fwd, nil
+	}
+	var fe *fcrdns.ForwardError
+	var ae *fcrdns.AliasError
+	switch {
+	case errors.As(err, &fe):
+		addrs := []string{}
+		for _, a := range fe.Forward {
+			addrs = append(addrs, a.String())
+		}
+		code := "forward_mismatch"
+		if len(addrs) == 0 {
+			code = "no_forward"
+		}
+		e := api.Errorf(http.StatusUnprocessableEntity, code, err.Error())
+		e.Extra = map[string]any{"forward": api.Forward{Verdict: strings.ReplaceAll(code, "_", "-"), Addresses: addrs}}
+		return nil, e
+	case errors.As(err, &ae):
+		return nil, api.Errorf(http.StatusUnprocessableEntity, "forward_alias", err.Error())
+	}
+	e := api.Errorf(http.StatusServiceUnavailable, "forward_error", "the forward check could not be made (nothing written): "+err.Error())
+	e.RetryAfter = 10
+	return nil, e
+}
+
+func (s *apiService) Set(ctx context.Context, req api.SetRequest) (*api.ChangeResult, error) {
+	name := rdns.CanonicalHostname(req.Hostname)
+	var fwd *api.Forward
+	if req.ValidateForward {
+		f, err := s.validate(ctx, req.IP, name)
+		if err != nil {
+			return nil, err
+		}
+		fwd = f
+	}
+	ev := lifecycle.Event{Kind: lifecycle.Set, IP: req.IP.String(), Block: netip.PrefixFrom(req.IP, req.IP.BitLen()), Hostname: name, Customer: req.Customer, Ticket: req.Ticket, Line: 1}
+	res, err := s.submit(ctx, &writeJob{events: []lifecycle.Event{ev}, ifMatch: req.IfMatch, ip: req.IP, caller: req.Caller.Name})
+	if err != nil {
+		return nil, err
+	}
+	out := s.result(req.IP, res)
+	out.Forward = fwd
+	return out, nil
+}
+
+func (s *apiService) Unset(ctx context.Context, ip netip.Addr, ifMatch string, caller api.Caller) (*api.ChangeResult, error) {
+	ev := lifecycle.Event{Kind: lifecycle.Unset, IP: ip.String(), Block: netip.PrefixFrom(ip, ip.BitLen()), Line: 1}
+	res, err := s.submit(ctx, &writeJob{events: []lifecycle.Event{ev}, ifMatch: ifMatch, ip: ip, caller: caller.Name})
+	if err != nil {
+		return nil, err
+	}
+	return s.result(ip, res), nil
+}
+
+// result is the answer to a single-address write.
+func (s *apiService) result(ip netip.Addr, res writeResult) *api.ChangeResult {
+	before := s.ptrOf(res.before, ip)
+	out := &api.ChangeResult{IP: ip.String(), Previous: before.PTR, Zone: before.Zone, Status: "unchanged"}
+	after := before
+	if res.written {
+		out.Status = "changed"
+		after = s.ptrOf(res.after, ip)
+		if after.Zone != nil {
+			out.Zone = after.Zone
+		}
+	}
+	if len(after.PTR) > 0 {
+		h := after.PTR[0]
+		out.Hostname = &h
+	}
+	if out.Zone != nil {
+		set := res.after
+		if set == nil {
+			set = res.before
+		}
+		if z := set.Zone(*out.Zone); z != nil {
+			for _, r := range z.Records {
+				if r.Type == zonefile.TypeSOA {
+					if soa, err := zonefile.ParseSOA(r.Data); err == nil {
+						out.Serial = &soa.Serial
+					}
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (s *apiService) Events(ctx context.Context, events []lifecycle.Event, dryRun bool, caller api.Caller) (*api.EventsResult, error) {
+	// custom names are validated before the batch waits for the lock
+	var invalid []api.Invalid
+	for i, ev := range events {
+		if ev.Hostname == "" || (ev.Kind != lifecycle.Set && ev.Kind != lifecycle.Provision) {
+			continue
+		}
+		a, _ := netip.ParseAddr(ev.IP)
+		if _, err := s.validate(ctx, a, rdns.CanonicalHostname(ev.Hostname)); err != nil {
+			var e *api.Error
+			if errors.As(err, &e) && e.Status == http.StatusServiceUnavailable {
+				return nil, err
+			}
+			invalid = append(invalid, api.Invalid{Field: fmt.Sprintf("events[%d]", i), Reason: err.Error()})
+		}
+	}
+	if len(invalid) > 0 {
+		return nil, &api.Error{Status: http.StatusUnprocessableEntity, Code: "forward_mismatch",
+			Detail: fmt.Sprintf("%d event(s) failed the forward check; nothing was changed", len(invalid)), Invalid: invalid}
+	}
+	res, err := s.submit(ctx, &writeJob{events: events, dryRun: dryRun, caller: caller.Name})
+	if err != nil {
+		return nil, err
+	}
+	out := &api.EventsResult{Changes: res.changes, Written: res.written}
+	for i, ev := range events {
+		n := 0
+		for _, c := range res.changes.Changes {
+			if c.Addr.String() == ev.IP {
+				n++
+			}
+		}
+		st := "unchanged"
+		if n > 0 {
+			st = "changed"
+			if dryRun {
+				st = "planned"
+			}
+		}
+		out.Results = append(out.Results, api.EventResult{Index: i, Event: string(ev.Kind), IP: ev.IP, Status: st, Changes: n})
+	}
+	return out, nil
+}
+
+func (s *apiService) submit(ctx context.Context, j *writeJob) (writeResult, error) {
+	j.result = make(chan writeResult, 1)
+	select {
+	case s.jobs <- j:
+	case <-ctx.Done():
+		return writeResult{}, ctx.Err()
+	}
+	// the job is the committer's now: wait for it even when the client
+	// goes away, so that what was written is known
+	r := <-j.result
+	return r, r.err
+}
+
+// committer applies the waiting writes, a group at a time.
+func (s *apiService) committer() {
+	defer close(s.done)
+	for j := range s.jobs {
+		group := []*writeJob{j}
+	drain:
+		for len(group) < 256 {
+			select {
+			case k, ok := <-s.jobs:
+				if !ok {
+					break drain
+				}
+				group = append(group, k)
+			default:
+				break drain
+			}
+		}
+		for len(group) > 0 {
+			group = s.commitGroup(group)
+		}
+	}
+}
+
+// commitGroup applies the jobs of one caller that touch distinct addresses
+// as one write, and returns the jobs left for the next round.
+func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
+	a := s.a
+	ctx := context.Background()
+	var this, rest []*writeJob
+	touched := map[string]bool{}
+	caller := group[0].caller
+	for _, j := range group {
+		clash := j.caller != caller || (j.dryRun && len(this) > 0)
+		for _, ev := range j.events {
+			clash = clash || touched[ev.IP]
+		}
+		if clash || (len(this) > 0 && this[0].dryRun) {
+			rest = append(rest, j)
+			continue
+		}
+		for _, ev := range j.events {
+			touched[ev.IP] = true
+		}
+		this = append(this, j)
+	}
+	fail := func(js []*writeJob, err error) {
+		for _, j := range js {
+			j.result <- writeResult{err: err}
+		}
+	}
+	f := &changeFlags{write: !this[0].dryRun, lockTimeout: a.cfg.LockTimeout}
+	if f.lockTimeout == 0 {
+		f.lockTimeout = 30 * time.Second
+	}
+	e, err := a.engine(f)
+	if err != nil {
+		fail(this, err)
+		return rest
+	}
+	var tx *apply.Txn
+	if f.write {
+		tx, err = e.Begin(ctx)
+		if err != nil {
+			fail(this, api.Errorf(http.StatusServiceUnavailable, "locked", err.Error()))
+			return rest
+		}
+		defer tx.Close()
+	}
+	// read the zones again under the lock: a CLI edit is never overwritten
+	// by a stale copy
+	set, err := a.loadZonesReadOnly()
+	if f.write {
+		set, err = a.loadZones()
+	}
+	if err != nil {
+		fail(this, err)
+		return rest
+	}
+	s.mu.Lock()
+	s.set = set
+	s.mu.Unlock()
+	opt := lifecycle.Options{Defaults: a.cfg.Defaults, DeprovisionDelete: a.cfg.Deprovision == "delete"}
+	var all rdns.ChangeSet
+	var ok []*writeJob
+	for _, j := range this {
+		if err := s.check(set, j); err != nil {
+			j.result <- writeResult{err: err}
+			continue
+		}
+		cs, problems := lifecycle.Plan(set, j.events, opt)
+		if len(problems) > 0 {
+			var inv []api.Invalid
+			for _, p := range problems {
+				inv = append(inv, api.Invalid{Field: fmt.Sprintf("events[%d]", p.Line-1), Reason: p.Err.Error()})
+			}
+			j.result <- writeResult{err: &api.Error{Status: http.StatusUnprocessableEntity, Code: "rejected", Detail: fmt.Sprintf("%d event(s) could not be planned; nothing was changed", len(problems)), Invalid: inv}}
+			continue
+		}
+		if err := set.CheckWrite(cs); err != nil && !cs.Empty() {
+			j.result <- writeResult{err: api.Errorf(http.StatusConflict, "zone_conflict", err.Error())}
+			continue
+		}
+		j.changes = cs
+		all.Changes = append(all.Changes, cs.Changes...)
+		ok = append(ok, j)
+	}
+	if len(ok) == 0 {
+		return rest
+	}
+	reply := func(written bool, after *zoneset.Set, err error) {
+		for _, j := range ok {
+			j.result <- writeResult{changes: j.changes, before: set, after: after, written: written && !j.changes.Empty(), err: err}
+		}
+	}
+	if all.Empty() || !f.write {
+		reply(false, set, nil)
+		return rest
+	}
+	p, err := e.Plan(ctx, set, apply.Request{Changes: all}, apply.Options{MaxShare: 0.3, MinPTRs: 10})
+	if err != nil {
+		reply(false, nil, s.upstreamError(err))
+		return rest
+	}
+	if p.Refusal != nil {
+		reply(false, nil, api.Errorf(http.StatusUnprocessableEntity, "mass_change", p.Refusal.Error()))
+		return rest
+	}
+	res, err := tx.Commit(ctx, p, apply.Record{Operator: caller, Command: "rdnsctl serve", Now: a.Now()})
+	if err != nil && res.Committed == 0 {
+		reply(false, nil, s.upstreamError(err))
+		return rest
+	}
+	after, lerr := a.loadZonesReadOnly()
+	if lerr != nil {
+		after = set
+	}
+	s.mu.Lock()
+	s.set = after
+	s.mu.Unlock()
+	reply(true, after, nil)
+	if err != nil {
+		a.warn(fmt.Sprintf("serve: part of a write failed after its commit: %v", err))
+	}
+	return rest
+}
+
+// check refuses a single-address job whose If-Match no longer matches, or
+// whose address no loaded zone holds.
+func (s *apiService) check(set *zoneset.Set, j *writeJob) error {
+	for _, ev := range j.events {
+		a, _ := netip.ParseAddr(ev.IP)
+		switch set.Lookup(a).Status {
+		case zoneset.Unmanaged:
+			return api.Errorf(http.StatusNotFound, "no_zone", a.String()+" is in no loaded zone (rdnsctl serve never creates zones)")
+		case zoneset.Delegated:
+			return api.Errorf(http.StatusConflict, "delegated", a.String()+" is delegated (RFC 2317) to a child zone that is not ours")
+		}
+	}
+	if j.ifMatch != "" && j.ip.IsValid() {
+		cur := s.ptrOf(set, j.ip).ETag()
+		if j.ifMatch != "*" && j.ifMatch != cur {
+			return api.Errorf(http.StatusPreconditionFailed, "stale", fmt.Sprintf("If-Match %s no longer matches %s (now %s); nothing written", j.ifMatch, j.ip, cur))
+		}
+	}
+	return nil
+}
+
+// upstreamError words a failed write for the API.
+func (s *apiService) upstreamError(err error) error {
+	var rc *rfc2136.ConflictError
+	var pc *powerdns.ConflictError
+	var re *rfc2136.Error
+	var pe *powerdns.Error
+	switch {
+	case errors.As(err, &rc), errors.As(err, &pc):
+		return api.Errorf(http.StatusConflict, "conflict", err.Error())
+	case errors.As(err, &re), errors.As(err, &pe):
+		return api.Errorf(http.StatusBadGateway, "upstream", err.Error())
+	case errors.Is(err, apply.ErrInterrupted):
+		return api.Errorf(http.StatusServiceUnavailable, "shutting_down", err.Error())
+	}
+	return err
+}
+
+func (s *apiService) Log(ctx context.Context, prefix netip.Prefix, since time.Time, limit int) ([]journal.Entry, error) {
+	entries, _, err := journal.ReadFile(s.a.journalPath(), journal.Filter{Prefix: prefix, Since: since})
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	slices.Reverse(entries)
+	if len(entries) > limit {
+		entries = entries[:limit]
+	}
+	if entries == nil {
+		entries = []journal.Entry{}
+	}
+	return entries, nil
+}
+
+func (s *apiService) FCrDNS(ctx context.Context, ip netip.Addr) (any, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	res, err := fcrdns.CheckAll(ctx, s.resolver, []netip.Addr{ip}, fcrdns.Options{})
+	if err != nil {
+		e := api.Errorf(http.StatusServiceUnavailable, "resolver", err.Error())
+		e.RetryAfter = 5
+		return nil, e
+	}
+	if len(res) != 1 {
+		return nil, api.Errorf(http.StatusServiceUnavailable, "resolver", "no verdict")
+	}
+	return res[0], nil
+}
+
+func (s *apiService) Ready(ctx context.Context) error {
+	if s.zones() == nil {
+		return errors.New("zones not loaded")
+	}
+	e, err := s.a.engine(&changeFlags{lockTimeout: 2 * time.Second})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	tx, err := e.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("zones lock: %w", err)
+	}
+	tx.Close()
+	for i := range s.a.cfg.Servers {
+		sc := &s.a.cfg.Servers[i]
+		if sc.Address == "" {
+			continue
+		}
+		srv := sc.dnsServer()
+		if sc.Type == "powerdns" {
+			srv.Key = nil
+		}
+		for _, z := range s.zones().Zones {
+			if _, err := srv.Serial(ctx, z.Origin); err != nil {
+				return fmt.Errorf("server %s: %w", sc.Name, err)
+			}
+			break
+		}
+	}
+	return nil
+}
