@@ -163,8 +163,15 @@ func RevokeToken(path, name string) error {
 	return saveTokens(path, slices.Delete(list, i, i+1))
 }
 
-// ListTokens returns the stored tokens (hashes, names and scopes).
-func ListTokens(path string) ([]Token, error) { return loadTokens(path) }
+// ListTokens returns the stored tokens (hashes, names and scopes); none
+// when the file does not exist yet.
+func ListTokens(path string) ([]Token, error) {
+	list, err := loadTokens(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return []Token{}, nil
+	}
+	return list, err
+}
 
 func saveTokens(path string, list []Token) error {
 	data, err := json.MarshalIndent(tokenFile{Tokens: list}, "", "  ")

@@ -49,6 +49,7 @@ var jsonVerbs = []struct {
 	{"diff", []string{"diff", "zones/db.192.0.2", "zones/db.192.0.2"}, "", 0},
 	// run with the config plus a secondary that serves nothing
 	{"servers check", []string{"servers", "check"}, "", 1},
+	{"token list", []string{"token", "list"}, "", 0},
 }
 
 // With -o json, stdout holds exactly one JSON document, whatever the verb
@@ -64,11 +65,11 @@ func TestJSONStdoutIsOneDocument(t *testing.T) {
 	withServers := filepath.Join(dir, "servers.yaml")
 	b, _ := os.ReadFile(cfg)
 	addr := dnstest.NewServer(t, dnstest.Handler(t, "example.net. 300 IN A 192.0.2.1"))
-	os.WriteFile(withServers, append(b, "servers:\n  - {name: ns2, address: \""+addr+"\", role: secondary, timeout: 1s}\n"...), 0o644)
+	os.WriteFile(withServers, append(b, "servers:\n  - {name: ns2, address: \""+addr+"\", role: secondary, timeout: 1s}\napi: {tokens_file: tokens.json}\n"...), 0o644)
 	for _, v := range jsonVerbs {
 		t.Run(v.name, func(t *testing.T) {
 			config := cfg
-			if v.args[0] == "servers" {
+			if v.args[0] == "servers" || v.args[0] == "token" {
 				config = withServers
 			}
 			args := append(append([]string{}, v.args...), "--config", config, "-o", "json")
@@ -110,7 +111,7 @@ func TestEveryJSONVerbIsListed(t *testing.T) {
 		}
 		path := strings.TrimPrefix(c.CommandPath(), "rdnsctl ")
 		switch path {
-		case "version", "completion", "help", "zone dump", "rdnsctl":
+		case "version", "completion", "help", "zone dump", "rdnsctl", "serve", "token add", "token revoke":
 			continue // no JSON: text by design
 		}
 		if !listed[path] {
