@@ -1,7 +1,9 @@
 package journal
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -101,5 +103,28 @@ func TestWriteBatchNeverWritesThrough(t *testing.T) {
 		if got, _ := os.ReadFile(victim); string(got) != "keep\n" {
 			t.Fatalf("victim = %q", got)
 		}
+	}
+}
+
+// A root where no lock file can be created (read-only) is one this process
+// cannot write in either: the other roots' locks are taken; with none
+// left, the error is returned.
+func TestAcquireAllSkipsReadOnlyRoots(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting needs root")
+	}
+	ro := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", ro).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a read-only tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", ro).Run() })
+	rw := filepath.Join(t.TempDir(), "lock")
+	l, err := AcquireAll(context.Background(), []string{filepath.Join(ro, "lock"), rw}, time.Second)
+	if err != nil || len(l.files) != 1 {
+		t.Fatalf("AcquireAll = %v, %v", l, err)
+	}
+	l.Release()
+	if _, err := AcquireAll(context.Background(), []string{filepath.Join(ro, "lock")}, time.Second); err == nil {
+		t.Fatal("no lock at all, and no error")
 	}
 }

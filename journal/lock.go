@@ -52,22 +52,38 @@ func AcquireAll(ctx context.Context, paths []string, timeout time.Duration) (*Lo
 	paths = slices.Compact(paths)
 	deadline := time.Now().Add(timeout)
 	l := &Lock{}
+	var unwritable error
 	for _, path := range paths {
 		f, err := lockOne(ctx, path, timeout, deadline)
+		if errors.Is(err, errUnwritable) {
+			// a directory this process cannot create a file in is one it
+			// cannot write zones in either: the other roots' locks keep
+			// writers apart
+			unwritable = err
+			continue
+		}
 		if err != nil {
 			_ = l.Release()
 			return nil, err
 		}
 		l.files = append(l.files, f)
 	}
+	if len(l.files) == 0 && unwritable != nil {
+		return nil, unwritable
+	}
 	return l, nil
 }
+
+var errUnwritable = errors.New("cannot create a lock file here")
 
 func lockOne(ctx context.Context, path string, timeout time.Duration, deadline time.Time) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
 			return nil, fmt.Errorf("lock %s: is a symbolic link; refusing to use it", path)
+		}
+		if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EPERM) {
+			return nil, fmt.Errorf("lock %s: %w (%w)", path, err, errUnwritable)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
