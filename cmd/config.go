@@ -63,6 +63,9 @@ type Config struct {
 	// IncludeBase is the directory relative $INCLUDE paths start from
 	// (named's directory; include_base), when named.conf does not say it.
 	IncludeBase string
+	// MaxGenerate caps the records one $GENERATE line may make
+	// (max_generate; 0: zonefile.DefaultMaxGenerate, 1,048,576).
+	MaxGenerate int
 	// NewZoneFile is the pattern of new zone files' names (new_zone_file:
 	// "db.{origin}", "{origin}.zone", ...); empty: the house style of the
 	// directory.
@@ -142,6 +145,7 @@ type rawConfig struct {
 	NamedConf   string            `mapstructure:"named_conf"`
 	View        string            `mapstructure:"view"`
 	IncludeBase string            `mapstructure:"include_base"`
+	MaxGenerate int               `mapstructure:"max_generate"`
 	NewZoneFile string            `mapstructure:"new_zone_file"`
 }
 
@@ -206,7 +210,11 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 		NamedConf:   v.GetString("named_conf"),
 		View:        v.GetString("view"),
 		IncludeBase: raw.IncludeBase,
+		MaxGenerate: raw.MaxGenerate,
 		NewZoneFile: raw.NewZoneFile,
+	}
+	if c.MaxGenerate < 0 {
+		return nil, usageErrorf("config max_generate: %d: want a number of records, at least 1 (0 for the default)", c.MaxGenerate)
 	}
 	switch c.Output {
 	case "", "table":

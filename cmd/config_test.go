@@ -106,6 +106,7 @@ var keyCases = map[string]keyCase{
 	"named_conf":    {"/etc/bind/named.conf", want("NamedConf", func(c *Config) string { return c.NamedConf }, "/etc/bind/named.conf")},
 	"view":          {"external", want("View", func(c *Config) string { return c.View }, "external")},
 	"include_base":  {"/etc/bind", want("IncludeBase", func(c *Config) string { return c.IncludeBase }, "/etc/bind")},
+	"max_generate":  {"65536", want("MaxGenerate", func(c *Config) int { return c.MaxGenerate }, 65536)},
 	"new_zone_file": {"db.{origin}", want("NewZoneFile", func(c *Config) string { return c.NewZoneFile }, "db.{origin}")},
 }
 

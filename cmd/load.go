@@ -58,7 +58,8 @@ func (a *App) loadZonesFor(readOnly bool) (*zoneset.Set, error) {
 // --named-conf, else from the config's include_base, else from the working
 // directory (as named-checkzone does).
 func (a *App) loadOptions(readOnly bool, progress ...rdns.Progress) zoneset.Options {
-	opt := zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, ReadOnly: readOnly, IncludeBase: a.cfg.IncludeBase}
+	opt := zoneset.Options{Style: a.cfg.ClasslessStyle, Strict: a.cfg.Strict, ReadOnly: readOnly, IncludeBase: a.cfg.IncludeBase,
+		MaxGenerate: a.cfg.MaxGenerate}
 	if len(progress) > 0 {
 		opt.Progress = progress[0]
 	}
