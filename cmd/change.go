@@ -32,6 +32,9 @@ type changeFlags struct {
 	// describe, when set, is the one-line summary of a single change
 	// (set), said in place of the counts.
 	describe string
+	// rejected, when not nil, are the input events that could not be
+	// planned (apply-events): listed in -o json.
+	rejected []report.Rejected
 }
 
 const changeHelp = `
@@ -151,7 +154,7 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 			sum.Written = true
 		}
 	}
-	if err := a.renderChanges(cs, sum, f.showDiff); err != nil {
+	if err := a.renderChanges(cs, sum, f.showDiff, f.rejected); err != nil {
 		return err
 	}
 	if refused != nil {
@@ -183,11 +186,16 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 	return nil
 }
 
-func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool) error {
+// renderChanges prints the plan; rejected, when not nil (apply-events),
+// lists the input events that could not be planned.
+func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool, rejected []report.Rejected) error {
 	f := report.Format(a.cfg.Output)
 	if f == report.JSON {
-		return report.JSONList(a.IO.Out, "changes", len(cs.Changes), func(i int) any { return &cs.Changes[i] },
-			report.KV{Key: "summary", Value: sum})
+		rest := []report.KV{{Key: "summary", Value: sum}}
+		if rejected != nil {
+			rest = append(rest, report.KV{Key: "rejected", Value: rejected})
+		}
+		return report.JSONList(a.IO.Out, "changes", len(cs.Changes), func(i int) any { return report.ChangeDoc(&cs.Changes[i]) }, rest...)
 	}
 	if diffShown && f == report.Table {
 		return nil // the diff was the output

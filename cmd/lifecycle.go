@@ -108,15 +108,25 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 	cs, problems := lifecycle.Plan(s, events, opt)
 	problems = append(early, problems...)
 	slices.SortStableFunc(problems, func(x, y lifecycle.Problem) int { return x.Line - y.Line })
+	if src != "" {
+		lf.change.rejected = []report.Rejected{}
+	}
 	for _, p := range problems {
 		if p.Line > 0 {
 			p.File = src
 		}
 		fmt.Fprintf(a.IO.ErrOut, "rdnsctl: %s\n", safeLines(fmt.Sprint(p)))
+		lf.change.rejected = append(lf.change.rejected, rejectedDoc(p))
 	}
 	if len(problems) > 0 && (strict || len(cs.Changes) == 0) {
 		if strict && len(cs.Changes) > 0 {
 			a.info("nothing applied: %d event(s) could not be planned (--strict)", len(problems))
+		}
+		if a.cfg.Output == string(report.JSON) && lf.change.rejected != nil {
+			// nothing planned, but the document still says why
+			if err := a.renderChanges(rdns.ChangeSet{}, changeSummary{}, false, lf.change.rejected); err != nil {
+				return err
+			}
 		}
 		return errSilent{ExitUsage}
 	}
@@ -353,12 +363,7 @@ func (a *App) newLogCmd() *cobra.Command {
 			if skipped > 0 {
 				a.warn(fmt.Sprintf("%s: %d line(s) that do not parse were skipped", a.journalPath(), skipped))
 			}
-			out := struct {
-				Entries []journal.Entry `json:"entries"`
-			}{Entries: entries}
-			if out.Entries == nil {
-				out.Entries = []journal.Entry{}
-			}
+			out := report.LogDoc(entries)
 			rows := report.Rows{Header: report.LogHeader}
 			for i := range entries {
 				rows.Add(report.LogRow(&entries[i])...)
@@ -386,4 +391,15 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("--since %q: want a duration (7d, 36h) or a date (2006-01-02)", s)
+}
+
+// rejectedDoc is a problem in the JSON contract of apply-events.
+func rejectedDoc(p lifecycle.Problem) report.Rejected {
+	r := report.Rejected{File: p.File, Event: string(p.Event.Kind), IP: p.Event.IP, Customer: p.Event.Customer,
+		Hostname: p.Event.Hostname, Reason: fmt.Sprint(p.Err)}
+	if p.Line > 0 {
+		l := p.Line
+		r.Line = &l
+	}
+	return r
 }

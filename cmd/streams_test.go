@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -45,6 +46,7 @@ var jsonVerbs = []struct {
 	{"provision", []string{"provision", "198.51.100.45", "--customer", "C-1"}, "", 0},
 	{"deprovision", []string{"deprovision", "198.51.100.10", "--write"}, "", 0},
 	{"apply-events", []string{"apply-events", "-", "--no-validate"}, `{"event":"provision","ip":"198.51.100.46","customer":"C-2"}` + "\n" + `{"event":"frobnicate","ip":"198.51.100.47"}` + "\n", 2},
+	{"apply-events all rejected", []string{"apply-events", "-"}, `{"event":"set","ip":"198.51.100.0/24","hostname":"x.example."}` + "\n", 2},
 	{"log", []string{"log"}, "", 0},
 	{"diff", []string{"diff", "zones/db.192.0.2", "zones/db.192.0.2"}, "", 0},
 	// run with the config plus a secondary that serves nothing
@@ -56,6 +58,8 @@ var jsonVerbs = []struct {
 // also says (summaries, warnings, skipped lines, progress go to stderr).
 func TestJSONStdoutIsOneDocument(t *testing.T) {
 	clearEnv(t)
+	t.Setenv("SUDO_USER", "")
+	t.Setenv("USER", "golden") // the journal's operator, in the goldens
 	dir := copyExamples(t)
 	// a journal for log, and a zone line that warns on load
 	os.WriteFile(filepath.Join(dir, "rdns-changes.jsonl"), []byte(`{"time":"2026-11-20T10:00:00Z","operator":"ops","command":"rdnsctl set","action":"replace","zone":"100.51.198.in-addr.arpa.","file":"zones/db.198.51.100","name":"10.100.51.198.in-addr.arpa.","ip":"198.51.100.10","type":"PTR","old":"a.example.","new":"b.example."}`+"\nnot json\n"), 0o644)
@@ -86,8 +90,56 @@ func TestJSONStdoutIsOneDocument(t *testing.T) {
 			if err := dec.Decode(&extra); err != io.EOF {
 				t.Fatalf("stdout holds more than one JSON document (%v):\n%s", err, r.out)
 			}
+			checkJSONNames(t, doc, "")
+			// the document is held by a golden file, paths and ports masked
+			out := strings.ReplaceAll(r.out, dir+string(filepath.Separator), "")
+			out = strings.ReplaceAll(out, dir, ".")
+			out = strings.ReplaceAll(out, addr, "127.0.0.1:PORT")
+			goldenFile(t, filepath.Join("..", "..", "report", "testdata", "json", strings.ReplaceAll(v.name, " ", "_")+".json"), out)
 		})
 	}
+}
+
+// snakeKey is a JSON field name; enumKey a key that is an enumerated value
+// (a category, verdict or status counted in a summary), spelled as the
+// value is in the rows.
+var (
+	snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+	enumKey  = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
+)
+
+// checkJSONNames holds a document to the one naming rule: snake_case field
+// names; in a summary, keys that count an enumerated value are spelled as
+// the value (no-ptr, default-on-assigned); lists are [] when empty, never
+// null.
+func checkJSONNames(t *testing.T, v any, path string) {
+	t.Helper()
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			inSummary := strings.HasSuffix(path, "summary") || strings.HasSuffix(path, "counts")
+			if !snakeKey.MatchString(k) && !(inSummary && enumKey.MatchString(k)) {
+				t.Errorf("%s.%s: key is not snake_case", path, k)
+			}
+			if val == nil && isListKey(k) {
+				t.Errorf("%s.%s: null where a list is wanted ([] when empty)", path, k)
+			}
+			checkJSONNames(t, val, path+"."+k)
+		}
+	case []any:
+		for _, item := range x {
+			checkJSONNames(t, item, path+"[]")
+		}
+	}
+}
+
+// isListKey says whether a key names a list by the house rule (a plural).
+func isListKey(k string) bool {
+	switch k {
+	case "findings", "changes", "results", "entries", "zones", "skipped", "conflicts", "introduced", "resolved", "forward", "names", "rejected", "files":
+		return true
+	}
+	return false
 }
 
 // Every verb with an -o flag is in jsonVerbs.
@@ -102,6 +154,9 @@ func TestEveryJSONVerbIsListed(t *testing.T) {
 			words = append(words, w)
 		}
 		listed[strings.Join(words, " ")] = true
+		if words[0] == "apply-events" {
+			listed["apply-events"] = true
+		}
 	}
 	app := &App{IO: &IOStreams{}}
 	root := app.NewRootCmd()
