@@ -225,6 +225,7 @@ func (a *App) newTokenCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "token",
 		Short: "Manage the API's bearer tokens (api.tokens_file)",
+		Long:  "Manage the bearer tokens of the HTTP API (api.tokens_file in the config): add, list, revoke.\n" + exitStatusHelp,
 		Example: `  rdnsctl token add hosting --prefix 203.0.113.0/24 --prefix 2001:db8:200::/48
   rdnsctl token list
   rdnsctl token revoke hosting`,
@@ -264,6 +265,7 @@ the name and the scope. Without --prefix the token may change every address.
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List the tokens: name, scope, read-only, created",
+		Long:    "List the tokens of api.tokens_file: name, scope, read-only, created (never the token).\n" + exitStatusHelp,
 		Example: `  rdnsctl token list -o json`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -301,6 +303,7 @@ the name and the scope. Without --prefix the token may change every address.
 	revoke := &cobra.Command{
 		Use:     "revoke NAME",
 		Short:   "Remove a token (a running serve stops accepting it at once)",
+		Long:    "Remove the token NAME from api.tokens_file; a running serve stops accepting it at once.\n" + exitStatusHelp,
 		Example: `  rdnsctl token revoke provisioning`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
