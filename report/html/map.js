@@ -223,12 +223,20 @@
     all.forEach(drawAny);
     finished();
   } else {
+    // what is in view now is drawn now (one layout); the rest when it
+    // scrolls into view
+    var vh = innerHeight + 600;
+    all.forEach(function (c) {
+      // the tile's own box: its content (content-visibility: auto) is not
+      // laid out for this
+      var r = c.parentNode.getBoundingClientRect();
+      if (r.bottom > -600 && r.top < vh) drawAny(c);
+    });
+    finished();
     var io = new IntersectionObserver(function (es) {
       es.forEach(function (e) { if (e.isIntersecting) { drawAny(e.target); io.unobserve(e.target); } });
-      finished();
     }, { rootMargin: "600px 0px" });
-    all.forEach(function (c) { io.observe(c); });
-    if (!all.length) finished();
+    all.forEach(function (c) { if (!c.dataset.drawn) io.observe(c); });
   }
   window.addEventListener("beforeprint", function () { all.forEach(drawAny); var d = $("fdetails"); if (d) d.open = true; });
 
