@@ -76,10 +76,6 @@ func (a *App) runLifecycle(ctx context.Context, events []lifecycle.Event, lf *li
 	}
 	var validatedMu sync.Mutex
 	validated := map[addrName]bool{}
-	opt.NewZone = func(addr netip.Addr) (string, string) {
-		origin := newZoneOrigin(addr, nil)
-		return origin, a.newZoneFile(s, origin)
-	}
 	if validates && !lf.noValidate {
 		var r closingResolver
 		r, err = a.newResolver(&lf.rf)

@@ -105,8 +105,6 @@ type Options struct {
 	// Validate checks that a custom name resolves to the address; nil
 	// skips validation (--no-validate).
 	Validate func(a netip.Addr, name string) error
-	// NewZone names the zone and file of an address no loaded zone covers.
-	NewZone func(a netip.Addr) (origin, file string)
 	// MaxBlock bounds the addresses one event's block may hold.
 	MaxBlock int
 }
@@ -271,12 +269,10 @@ func diff(s *zoneset.Set, a netip.Addr, d desired, opt Options) ([]rdns.Change, 
 		if d.name == "" {
 			return nil, nil
 		}
-		if opt.NewZone == nil {
-			return nil, errors.New("no loaded zone covers it")
-		}
-		origin, file := opt.NewZone(a)
-		return []rdns.Change{{Action: rdns.Add, Zone: origin, File: file, Name: rdns.ReverseName(a), Addr: a, Type: "PTR", New: d.name,
-			Reason: reason, Customer: d.customer, Ticket: d.ticket}}, nil
+		// A lifecycle event never creates a zone: a new zone file beside
+		// the real one (which may have failed to load) would be served by
+		// nobody, or shadow it. block-init creates zones when asked.
+		return nil, errors.New("no loaded zone covers it (lifecycle events never create zones: load the zone that holds it, or create it with block-init)")
 	}
 	z := l.Zone
 	var out []rdns.Change

@@ -75,7 +75,6 @@ func validator(fwd map[string]string) func(netip.Addr, string) error {
 func TestPlan(t *testing.T) {
 	all := load(t, "")
 	parentOnly := load(t, "db.198.51.100")
-	newZone := func(a netip.Addr) (string, string) { return "new.arpa.", "new.zone" }
 	fwd := map[string]string{"mail.customer.example.": "198.51.100.44", "elsewhere.customer.example.": "192.0.2.9"}
 	tests := []struct {
 		name     string
@@ -128,8 +127,8 @@ func TestPlan(t *testing.T) {
 			problems: []string{"provision 203.0.113.4/31: no default template covers it: 203.0.113.4-203.0.113.5 (2 addresses)"}},
 		{name: "no loaded zone", events: []Event{ev(Set, "2001:db8:200::1", "hostname", "x.example")},
 			problems: []string{"set 2001:db8:200::1: no loaded zone covers it"}},
-		{name: "no loaded zone, new zone", events: []Event{ev(Set, "2001:db8:200::1", "hostname", "x.example")}, opt: Options{NewZone: newZone},
-			changes: []string{"add 2001:db8:200::1  -> x.example."}},
+		{name: "no loaded zone: provision does not create one", events: []Event{ev(Provision, "2001:db8:200::1", "hostname", "x.example")},
+			problems: []string{"provision 2001:db8:200::1: no loaded zone covers it (lifecycle events never create zones"}},
 		{name: "custom name for a block", events: []Event{ev(Provision, "198.51.100.128/30", "hostname", "x.example")},
 			problems: []string{"provision 198.51.100.128/30: a custom host name is for one address, not the block 198.51.100.128/30"}},
 		{name: "custom name for a block, validating", events: []Event{ev(Provision, "198.51.100.128/30", "hostname", "x.example")},
