@@ -445,7 +445,6 @@ func TestLifecycleIdempotent(t *testing.T) {
 		{name: "provision", args: []string{"provision", "198.51.100.50", "--customer", "C-1"}},
 		{name: "provision a block", args: []string{"provision", "198.51.100.128/29", "--customer", "C-2"}},
 		{name: "provision with a name", args: []string{"provision", "198.51.100.60", "--customer", "C-3", "--hostname", "shop.customer.example", "--resolver", resolver}},
-		{name: "provision into a new zone", args: []string{"provision", "2001:db8:200::1", "--customer", "C-4", "--hostname", "x.customer.example", "--no-validate"}},
 		{name: "set", args: []string{"set", "198.51.100.44", "mail.customer.example", "--resolver", resolver}},
 		{name: "set IPv6", args: []string{"set", "2001:db8:100::25", "mail.customer.example", "--resolver", resolver}},
 		{name: "set, not validated", args: []string{"set", "198.51.100.12", "nx.customer.example", "--no-validate"}},

@@ -272,6 +272,11 @@ func diff(s *zoneset.Set, a netip.Addr, d desired, opt Options) ([]rdns.Change, 
 		// A lifecycle event never creates a zone: a new zone file beside
 		// the real one (which may have failed to load) would be served by
 		// nobody, or shadow it. block-init creates zones when asked.
+		for _, nl := range s.NotLoaded {
+			if nl.Prefix.IsValid() && nl.Prefix.Contains(a) {
+				return nil, fmt.Errorf("zone %s (%s) could not be loaded, and lifecycle events never create zones: %v", nl.Origin, nl.Path, nl.Err)
+			}
+		}
 		return nil, errors.New("no loaded zone covers it (lifecycle events never create zones: load the zone that holds it, or create it with block-init)")
 	}
 	z := l.Zone
