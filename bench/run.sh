@@ -5,11 +5,14 @@
 #   bench/run.sh blockinit  # block-init only
 #   bench/run.sh audit      # audit only
 #   bench/run.sh zonecheck  # zone check of the 1M-PTR zone only
+#   bench/run.sh residential  # audit against the residential export only
 #
 # Generates (bench/gen) a /12: 4,096 /24 zone files of 10.0.0.0/12 (1,048,576
 # addresses), a NetBox export of every address and a zone set with 1% planted
-# problems, then times rdnsctl against BIND's own tools on the same records as
-# one zone, printing wall seconds, peak RSS (/usr/bin/time -v) and the ratio.
+# problems, a residential NetBox export (524k assigned addresses, most on their
+# default PTR without a DNS name), then times rdnsctl against BIND's own tools
+# on the same records as one zone, printing wall seconds, peak RSS
+# (/usr/bin/time -v) and the ratio.
 # Needs: go, /usr/bin/time (Debian package time), named-compilezone and
 # named-checkzone (bind9-utils). Data goes to bench/out (git-ignored).
 set -euo pipefail
@@ -34,7 +37,7 @@ measure() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
 
-rm -rf "$out/empty" "$out/full" "$out/one.zone" "$out/netbox.csv"
+rm -rf "$out/empty" "$out/full" "$out/one.zone" "$out/netbox.csv" "$out/netbox-residential.csv"
 go run ./bench/gen -out "$out" >/dev/null
 
 cat > "$out/rdnsctl.yaml" <<YAML
@@ -76,4 +79,19 @@ PY
   measure "named-checkzone (same PTRs, one zone)" named-checkzone -q -k ignore -i local 10.in-addr.arpa "$out/one.zone"
   nck=$WALL
   echo "audit / named-checkzone: $(ratio "$au" "$nck")x (target <= 1), peak RSS ${au_rss} MiB (target < 512)"
+fi
+
+if [ "$what" = all ] || [ "$what" = residential ]; then
+  echo "== audit: residential export (524k assigned addresses, most on their default PTR) vs 4,096 zone files"
+  measure "rdnsctl audit -o json (residential)" "$bin" audit --config "$out/rdnsctl.yaml" --zones "$out/full" --ipam "$out/netbox-residential.csv" -o json --quiet
+  ar=$WALL; ar_rss=$RSS_MB
+  python3 - "$out/stdout.log" <<'PY' || true
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("summary:", {k: v for k, v in d["summary"].items() if v}, "rows listed:", len(d["findings"]))
+PY
+  ls -l "$out/stdout.log" | awk '{print "JSON bytes:", $5}'
+  measure "named-checkzone (same PTRs, one zone)" named-checkzone -q -k ignore -i local 10.in-addr.arpa "$out/one.zone"
+  nck=$WALL
+  echo "audit (residential) / named-checkzone: $(ratio "$ar" "$nck")x (target <= 0.5), peak RSS ${ar_rss} MiB (target < 512)"
 fi

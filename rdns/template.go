@@ -214,10 +214,66 @@ func (d Defaults) Render(a netip.Addr) string {
 // renders for a.
 func (d Defaults) IsDefault(a netip.Addr, name string) bool {
 	name = CanonicalHostname(name)
+	var buf [maxHostname + 2]byte
 	for _, x := range d {
-		if x.Prefix.Contains(a) && x.Template.Render(a, x.Name) == name {
+		if x.Prefix.Contains(a) && x.Template.renders(buf[:0], a, x.Name, name) {
 			return true
 		}
 	}
 	return false
+}
+
+// maxHostname is the longest host name, without its final dot.
+const maxHostname = 253
+
+// renders reports whether t renders name (canonical) for a: Render(a,
+// prefixName) == name, without building a string for the usual
+// placeholders (audit asks this of every address).
+func (t Template) renders(dst []byte, a netip.Addr, prefixName, name string) bool {
+	a = a.Unmap()
+	for _, p := range t.parts {
+		switch {
+		case p.ph == "":
+			dst = append(dst, p.lit...)
+		case a.Is4() && (p.ph == "dashed" || p.ph == "hex" || len(p.ph) == 2 && p.ph[0] == 'o'):
+			o := a.As4()
+			switch p.ph {
+			case "dashed":
+				for i, v := range o {
+					if i > 0 {
+						dst = append(dst, '-')
+					}
+					dst = strconv.AppendUint(dst, uint64(v), 10)
+				}
+			case "hex":
+				const hexDigits = "0123456789abcdef"
+				for _, v := range o {
+					dst = append(dst, hexDigits[v>>4], hexDigits[v&15])
+				}
+			default:
+				dst = strconv.AppendUint(dst, uint64(o[p.ph[1]-'1']), 10)
+			}
+		default:
+			dst = append(dst, placeholder(p.ph, a, prefixName)...)
+		}
+		if len(dst) > maxHostname+1 {
+			return t.Render(a, prefixName) == name
+		}
+	}
+	// canonical form as CanonicalHostname makes it, for ASCII without spaces
+	for i, c := range dst {
+		switch {
+		case c >= 0x80 || c <= ' ':
+			return t.Render(a, prefixName) == name
+		case 'A' <= c && c <= 'Z':
+			dst[i] = c + 'a' - 'A'
+		}
+	}
+	if len(dst) == 0 {
+		return name == ""
+	}
+	if dst[len(dst)-1] != '.' {
+		dst = append(dst, '.')
+	}
+	return string(dst) == name
 }

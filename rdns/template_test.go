@@ -2,6 +2,7 @@ package rdns
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +85,29 @@ func TestDefaults(t *testing.T) {
 	}
 	if got := d.Render(netip.MustParseAddr("192.0.2.1")); got != "" {
 		t.Fatalf("uncovered address rendered %q", got)
+	}
+}
+
+// IsDefault's fast path agrees with Render for every placeholder, in both
+// families, with literals in upper case and without a final dot.
+func TestIsDefaultMatchesRender(t *testing.T) {
+	templates := []string{"{dashed}.dyn.example.net.", "{dashed}.Dyn.Example.NET", "host-{o1}-{o2}-{o3}-{o4}.x.example.",
+		"{hex}.pool.example.", "{rev}.rev.example.", "{prefix}-{o4}.example.", "{h1}-{h8}.v6.example.", "{dashed}.v6.example",
+		"static.{o4}.example."}
+	addrs := []string{"198.51.100.5", "10.0.0.0", "255.255.255.255", "2001:db8::1", "2001:db8:100::", "::"}
+	for _, ts := range templates {
+		tm := MustTemplate(ts)
+		for _, as := range addrs {
+			a := netip.MustParseAddr(as)
+			p, _ := a.Unmap().Prefix(0)
+			d := Defaults{{Prefix: p, Template: tm, Name: "blk"}}
+			want := tm.Render(a, "blk")
+			for _, name := range []string{want, strings.ToUpper(want), strings.TrimSuffix(want, "."), want + "x.", "other.example."} {
+				got := d.IsDefault(a, name)
+				if exp := CanonicalHostname(name) == want; got != exp {
+					t.Errorf("%s at %s: IsDefault(%q) = %v, Render gives %q", ts, as, name, got, want)
+				}
+			}
+		}
 	}
 }

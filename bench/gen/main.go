@@ -1,8 +1,11 @@
 // Command gen writes the data sets bench/run.sh measures rdnsctl on: a /12 of
 // empty /24 zones (for block-init), the same /12 filled with default PTRs plus
-// a NetBox export of every address with 1% planted problems (for audit), and
-// the same PTRs as one zone (for BIND's tools). Addresses are in 10.0.0.0/12
-// and names under example.net: nothing here is ever sent anywhere.
+// a NetBox export of every address with 1% planted problems (for audit), a
+// residential NetBox export (netbox-residential.csv: every other address,
+// 524,288 rows, assigned to a customer, most without a DNS name: they keep
+// their default PTR), and the same PTRs as one zone (for BIND's tools).
+// Addresses are in 10.0.0.0/12 and names under example.net: nothing here is
+// ever sent anywhere.
 package main
 
 import (
@@ -29,6 +32,8 @@ func main() {
 	fmt.Fprintf(one, "$ORIGIN 10.in-addr.arpa.\n$TTL 3600\n%s", soa)
 	ipam := create(filepath.Join(*out, "netbox.csv"))
 	fmt.Fprintln(ipam, "address,vrf,tenant,status,role,dns_name,description")
+	res := create(filepath.Join(*out, "netbox-residential.csv"))
+	fmt.Fprintln(res, "address,vrf,tenant,status,role,dns_name,description")
 	planted := map[string]int{}
 	for z := 0; z < *n24; z++ {
 		b, c := z>>8, z&0xff
@@ -65,11 +70,22 @@ func main() {
 				fmt.Fprintf(f, "%d\tIN\tPTR\t%s\n", d, ptr)
 			}
 			fmt.Fprintf(ipam, "%s/24,,%s,%s,,%s,\n", ip, tenant, status, host)
+			// residential: every other address assigned to a customer on
+			// its default PTR (an info finding, counted, not listed); the
+			// planted problems of the even addresses are the real findings.
+			if d%2 == 0 || i%100 == 7 {
+				rt := tenant
+				if rt == "" {
+					rt = fmt.Sprintf("res%d", i)
+				}
+				fmt.Fprintf(res, "%s/24,,%s,%s,,%s,residential\n", ip, rt, status, host)
+			}
 		}
 		must(f.Flush())
 	}
 	must(one.Flush())
 	must(ipam.Flush())
+	must(res.Flush())
 	fmt.Printf("planted: %v\n", planted)
 }
 
