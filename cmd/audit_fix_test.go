@@ -289,4 +289,16 @@ func TestAuditManyPTRsAtOneOwner(t *testing.T) {
 	if len(r.out) > 4096 {
 		t.Errorf("the report of one address is %d bytes", len(r.out))
 	}
+	// and the fix is linear too: it keeps IPAM's name, deletes the others
+	// (the patcher indexes an owner's records instead of scanning them for
+	// each change)
+	r = run(t, "", "", "audit", "--config", cfg, "--fix", "--write", "--no-validate", "--force", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("fix: exit %d\n%.2000s", r.code, r.err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "zones", "db.198.51.100"))
+	if err != nil || strings.Count(string(b), "\tPTR\t") != 1 || !strings.Contains(string(b), "5\tIN\tPTR\th7.example.com.\n") {
+		t.Errorf("after the fix the zone holds %d PTRs (%v), want h7 alone", strings.Count(string(b), "\tPTR\t"), err)
+	}
+	checkZones(t, filepath.Join(dir, "zones"))
 }

@@ -134,7 +134,21 @@ type patcher struct {
 	ttlGone []entryKey // deleted entries that wrote a TTL
 	names   map[string][]int32
 	recs    map[entryKey]Record
+	// byRData indexes the records of owners with many records by type and
+	// RDATA (built on the first find at such an owner): 100k PTRs at one
+	// name must not make each change scan them all.
+	byRData map[rdataKey][]int
 }
+
+type rdataKey struct {
+	name string
+	typ  uint16
+	data string
+}
+
+// findScan is the number of records at one owner up to which find scans
+// them instead of indexing.
+const findScan = 32
 
 func (p *patcher) addEdit(file int32, start, end int32, text []byte) {
 	p.seq++
@@ -228,8 +242,24 @@ func (p *patcher) indexNames(changes []rdns.Change) {
 
 // find lists the records with this name, type and RDATA.
 func (p *patcher) find(name string, typ uint16, data string) []int {
+	list := p.byName(name)
+	if len(list) > findScan {
+		if p.byRData == nil {
+			p.byRData = map[rdataKey][]int{}
+		}
+		k := rdataKey{name, typ, data}
+		if _, done := p.byRData[rdataKey{name: name}]; !done {
+			p.byRData[rdataKey{name: name}] = nil // this owner is indexed
+			for _, i := range list {
+				r := &p.z.Records[i]
+				rk := rdataKey{name, r.Type, r.Data}
+				p.byRData[rk] = append(p.byRData[rk], int(i))
+			}
+		}
+		return p.byRData[k]
+	}
 	var out []int
-	for _, i := range p.byName(name) {
+	for _, i := range list {
 		if r := p.z.Records[i]; r.Type == typ && r.Data == data {
 			out = append(out, int(i))
 		}
