@@ -368,6 +368,9 @@ func load(vfs fs.FS, specs []Spec, opt Options) (*Set, error) {
 		} else {
 			err = c.addFS(vfs, sp)
 		}
+		if err != nil && sp.Source != "" {
+			return nil, fmt.Errorf("%s: zone %s: %w", sp.Source, canonicalOrigin(sp.Origin), err)
+		}
 		if err != nil {
 			return nil, err
 		}

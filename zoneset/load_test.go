@@ -355,3 +355,12 @@ func TestLessSpecificNotLoadedDoesNotBlock(t *testing.T) {
 		t.Fatal("new zone inside a secondary accepted")
 	}
 }
+
+// A zone named.conf names whose file is missing fails the load, saying
+// where named.conf names it.
+func TestMissingNamedFile(t *testing.T) {
+	_, err := Load([]Spec{{Path: filepath.Join(t.TempDir(), "db.x"), Origin: "100.51.198.in-addr.arpa", Source: "named.conf:7"}}, Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "named.conf:7: zone 100.51.198.in-addr.arpa.: ") {
+		t.Fatalf("error %v", err)
+	}
+}
