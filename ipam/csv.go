@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
 // Generic CSV: a header row and columns found by the names in Columns.
@@ -115,5 +117,5 @@ func (*csvImporter) status(s string) (Status, error) {
 	if st, ok := lookup(csvStatus, s); ok {
 		return st, nil
 	}
-	return 0, fmt.Errorf("unknown status %q", s)
+	return 0, fmt.Errorf("unknown status %s", rdns.Quote(s, 80))
 }

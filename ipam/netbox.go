@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
 // NetBox (netbox/ipam/forms/bulk_import.py IPAddressImportForm; the UI
@@ -102,5 +104,5 @@ func (*netboxImporter) status(s string) (Status, error) {
 	if st, ok := lookup(netboxStatus, s); ok {
 		return st, nil
 	}
-	return 0, fmt.Errorf("unknown NetBox status %q (want active, reserved, deprecated, dhcp or slaac)", s)
+	return 0, fmt.Errorf("unknown NetBox status %s (want active, reserved, deprecated, dhcp or slaac)", rdns.Quote(s, 80))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/rdnsctl/rdnsctl/rdns"
 )
 
 // phpIPAM: the admin IP address export/import (app/admin/import-export,
@@ -87,5 +89,5 @@ func (*phpipamImporter) status(s string) (Status, error) {
 	if st, ok := lookup(phpipamStatus, s); ok {
 		return st, nil
 	}
-	return 0, fmt.Errorf("unknown phpIPAM tag %q (want Used, Reserved, DHCP or Offline)", s)
+	return 0, fmt.Errorf("unknown phpIPAM tag %s (want Used, Reserved, DHCP or Offline)", rdns.Quote(s, 80))
 }

@@ -200,3 +200,25 @@ func TestReadLineTooLong(t *testing.T) {
 		t.Errorf("a line at the limit: %v", err)
 	}
 }
+
+// Problems quote at most 80 bytes of an offending field.
+func TestProblemsClipFields(t *testing.T) {
+	long := strings.Repeat("q", 5000)
+	in := "address,hostname,status,prefix\n" +
+		"192.0.2.1," + long + "_x.example.net,active,\n" +
+		"192.0.2.2,,active-" + long + ",\n" +
+		long + ",,,\n" +
+		"192.0.2.4,,," + long + "/24\n"
+	exp, err := Read(strings.NewReader(in), "x.csv", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Problems) != 4 {
+		t.Fatalf("problems: %d", len(exp.Problems))
+	}
+	for _, p := range exp.Problems {
+		if len(p.Error()) > 300 || !strings.Contains(p.Error(), "…") {
+			t.Errorf("problem of %d bytes: %.300s", len(p.Error()), p.Error())
+		}
+	}
+}

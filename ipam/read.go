@@ -667,11 +667,11 @@ func (d *decoder) prefix(s string, addr netip.Addr, line int) (netip.Prefix, boo
 // hostname checks s and returns it in canonical form, or "" with a warning.
 func (d *decoder) hostname(s string, line int) string {
 	if err := rdns.CheckHostname(s); err != nil {
-		d.warn(line, fmt.Sprintf("host name %q ignored: %v", s, err))
+		d.warn(line, fmt.Sprintf("host name %s ignored: %v", rdns.Quote(s, 80), err))
 		return ""
 	}
 	if strings.IndexByte(strings.TrimSuffix(s, "."), '.') < 0 {
-		d.warn(line, fmt.Sprintf("host name %q ignored: it has no domain", s))
+		d.warn(line, fmt.Sprintf("host name %s ignored: it has no domain", rdns.Quote(s, 80)))
 		return ""
 	}
 	return canonicalHostname(s)
@@ -727,11 +727,11 @@ func parseAddr(s string, withLen bool) (netip.Addr, netip.Prefix, error) {
 	}
 	if strings.IndexByte(s, '/') >= 0 {
 		if !withLen {
-			return netip.Addr{}, netip.Prefix{}, fmt.Errorf("address %q has a prefix length", s)
+			return netip.Addr{}, netip.Prefix{}, fmt.Errorf("address %s has a prefix length", rdns.Quote(s, 80))
 		}
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return netip.Addr{}, netip.Prefix{}, fmt.Errorf("bad address %q", s)
+			return netip.Addr{}, netip.Prefix{}, fmt.Errorf("bad address %s", rdns.Quote(s, 80))
 		}
 		addr, prefix := p.Addr().Unmap(), unmapPrefix(p).Masked()
 		if !prefix.Contains(addr) { // an IPv4-mapped address with a length under /96
@@ -741,10 +741,10 @@ func parseAddr(s string, withLen bool) (netip.Addr, netip.Prefix, error) {
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return netip.Addr{}, netip.Prefix{}, fmt.Errorf("bad address %q", s)
+		return netip.Addr{}, netip.Prefix{}, fmt.Errorf("bad address %s", rdns.Quote(s, 80))
 	}
 	if a.Zone() != "" {
-		return netip.Addr{}, netip.Prefix{}, fmt.Errorf("address %q has a zone", s)
+		return netip.Addr{}, netip.Prefix{}, fmt.Errorf("address %s has a zone", rdns.Quote(s, 80))
 	}
 	return a.Unmap(), netip.Prefix{}, nil
 }

@@ -347,7 +347,7 @@ func validateAll(events []Event, opt Options) []error {
 		switch ev.Kind {
 		case Provision, Deprovision, Set, Unset:
 		default:
-			errs[i] = fmt.Errorf("unknown event %q (want provision, deprovision, set, unset)", ev.Kind)
+			errs[i] = fmt.Errorf("unknown event %s (want provision, deprovision, set, unset)", rdns.Quote(string(ev.Kind), 80))
 			continue
 		}
 		if ev.Kind == Set && ev.Hostname == "" {
@@ -358,7 +358,7 @@ func validateAll(events []Event, opt Options) []error {
 			continue
 		}
 		if err := rdns.CheckHostname(ev.Hostname); err != nil {
-			errs[i] = fmt.Errorf("%s: %w", ev.Hostname, err)
+			errs[i] = fmt.Errorf("%s: %w", rdns.Clip(ev.Hostname, 80), err)
 			continue
 		}
 		if opt.Validate == nil {
@@ -490,7 +490,7 @@ func readCSV(r io.Reader) ([]Event, []Problem, error) {
 
 func checkEvent(ev *Event) *Problem {
 	if !slices.Contains([]Kind{Provision, Deprovision, Set, Unset}, ev.Kind) {
-		return &Problem{Line: ev.Line, Event: *ev, Err: fmt.Errorf("unknown event %q (want provision, deprovision, set, unset)", ev.Kind)}
+		return &Problem{Line: ev.Line, Event: *ev, Err: fmt.Errorf("unknown event %s (want provision, deprovision, set, unset)", rdns.Quote(string(ev.Kind), 80))}
 	}
 	// An event names one address: a batch that widened an event to a
 	// block would change addresses nobody asked for.

@@ -86,7 +86,7 @@ func CheckHostname(name string) error {
 		}
 		label := n[start:end]
 		if err := checkLabel(label); err != nil {
-			return fmt.Errorf("label %q: %w", label, err)
+			return fmt.Errorf("label %s: %w", Quote(label, 80), err)
 		}
 		start = end + 1
 	}
