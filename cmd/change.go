@@ -50,7 +50,7 @@ func (a *App) addChangeFlags(c *cobra.Command, f *changeFlags) {
 	fl.BoolVar(&f.showDiff, "show-diff", false, "print the unified diff of every zone file that would change on stdout")
 	fl.StringVar(&f.diffFile, "diff", "", "write the unified diff to FILE")
 	fl.Float64Var(&f.maxChange, "max-change", 30, "refuse a plan that deletes or replaces more than this percentage of the PTRs of a zone holding 10 or more")
-	fl.BoolVar(&f.force, "force", false, "apply a plan over --max-change")
+	fl.BoolVar(&f.force, "force", false, "apply a plan over --max-change (transfer delegate: also delegate an IPv6 prefix over the parent's explicit PTRs below it)")
 	fl.BoolVar(&f.expectNoChanges, "expect-no-changes", false, "exit 1 when the plan is not empty (for CI: assert the zones already match policy)")
 	fl.StringVar(&f.ticket, "ticket", "", "ticket ID recorded in the change journal")
 	fl.StringVar(&f.operator, "operator", "", "operator recorded in the change journal (default: config operator, else $SUDO_USER, else $USER, else the login name)")

@@ -41,10 +41,11 @@ func (a *App) newDelegateCmd() *cobra.Command {
 		ns       []string
 		external bool
 		generate bool
+		move     bool
 	)
 	c := &cobra.Command{
 		Use:   "delegate CIDR",
-		Short: "Move a /25../32 of a /24 into an RFC 2317 classless child zone",
+		Short: "Delegate an IPv4 /25../32 (RFC 2317) or an IPv6 customer prefix (NS sets at its nibble owners)",
 		Long: `Move the PTRs of a block smaller than a /24 into a classless child zone (created from
 the zone template, or the parent's SOA and NS, when missing). The parent gets an
 NS set for the child and one CNAME per address pointing into it (RFC 2317).
@@ -60,8 +61,18 @@ The CNAMEs are written as one $GENERATE line when the parent already writes its
 CNAMEs so, or with --generate. A name server inside the zone needs glue, and only
 such a one takes it: --ns ns1.64/26.100.51.198.in-addr.arpa.=192.0.2.53 (repeat
 --ns with the same name for more addresses).
+
+An IPv6 prefix (--ns required, unless the child zone is loaded here and has its
+own NS set) gets one NS set at each nibble owner that covers it exactly, in the
+ip6.arpa zone above it: a /56, /60 or /64 one NS set, a /50 four /52 NS sets,
+a /58 four /60s; never a larger block. Glue as for IPv4. A delegation over
+explicit PTRs the parent holds below a delegation point is refused (the server
+would never answer them): --move sends them into the child zone (which is then
+hosted here, created when missing), --force delegates over them as they are.
 ` + changeHelp + "\n" + exitStatusHelp,
-		Example: `  rdnsctl transfer delegate 198.51.100.64/26 --style rfc4183
+		Example: `  rdnsctl transfer delegate 2001:db8:100:a00::/56 --external --ns ns1.customer.example. --ns ns2.customer.example. --write
+  rdnsctl transfer delegate 2001:db8:100:4000::/50 --ns ns1.customer.example. --move --write
+  rdnsctl transfer delegate 198.51.100.64/26 --style rfc4183
   rdnsctl transfer delegate 198.51.100.64/26 --ns ns1.customer.example. --ns ns2.customer.example. --write
   rdnsctl transfer delegate 198.51.100.128/27 --external --ns ns1.customer.example. --ns ns2.customer.example. --generate --write`,
 		Args: cobra.ExactArgs(1),
@@ -83,6 +94,17 @@ such a one takes it: --ns ns1.64/26.100.51.198.in-addr.arpa.=192.0.2.53 (repeat
 			if err != nil {
 				return err
 			}
+			if blocks[0].Addr().Is6() {
+				cs, err := bulk.Delegate6(s, bulk.Delegate6Options{Prefix: blocks[0], NS: names, External: external, Glue: glue,
+					Move: move, Force: f.force, NewFile: func(o string) string { return a.newZoneFile(s, o) }})
+				if err != nil {
+					return &usageError{err}
+				}
+				return a.runPlan(s, cs, 0, &f)
+			}
+			if move {
+				return usageErrorf("--move is for IPv6 delegations: an IPv4 delegation always moves the PTRs into a local child zone (without --external)")
+			}
 			cs, err := bulk.Delegate(s, bulk.DelegateOptions{Block: blocks[0], Style: st, NS: names, NewFile: func(o string) string { return a.newZoneFile(s, o) },
 				External: external, Generate: generate, Glue: glue})
 			if err != nil {
@@ -95,6 +117,7 @@ such a one takes it: --ns ns1.64/26.100.51.198.in-addr.arpa.=192.0.2.53 (repeat
 	c.Flags().StringArrayVar(&ns, "ns", nil, "name server of the child zone, NAME or NAME=ADDRESS for the glue of a name inside the zone (repeatable; default: the parent's)")
 	c.Flags().BoolVar(&external, "external", false, "the child zone is on the customer's own servers (--ns): no local child zone")
 	c.Flags().BoolVar(&generate, "generate", false, "write the parent's CNAMEs as a $GENERATE line")
+	c.Flags().BoolVar(&move, "move", false, "IPv6: move the parent's explicit PTRs below the delegation points into the child zone (hosted here)")
 	a.addChangeFlags(c, &f)
 	return c
 }
@@ -103,11 +126,12 @@ func (a *App) newUndelegateCmd() *cobra.Command {
 	var f changeFlags
 	c := &cobra.Command{
 		Use:   "undelegate CIDR",
-		Short: "Move a classless child zone's PTRs back into the parent",
+		Short: "Undo a delegation: a classless child zone's PTRs back into the parent, or an IPv6 prefix's NS sets removed",
 		Long: `The reverse of delegate: the child zone's PTRs go back into the parent under their
 plain names, the parent's CNAMEs and NS set for the child are removed, and the child
 zone file is retired (renamed to FILE.retired, which rdnsctl does not load: remove
-it from named.conf).
+it from named.conf). For an IPv6 prefix the NS sets at its nibble owners and their
+glue are removed; PTRs of child zones loaded here go back into the parent.
 ` + changeHelp + "\n" + exitStatusHelp,
 		Example: `  rdnsctl transfer undelegate 198.51.100.64/26 --write`,
 		Args:    cobra.ExactArgs(1),
@@ -121,6 +145,13 @@ it from named.conf).
 				return err
 			}
 			defer unlock()
+			if blocks[0].Addr().Is6() {
+				cs, retire, err := bulk.Undelegate6(s, blocks[0])
+				if err != nil {
+					return &usageError{err}
+				}
+				return a.runPlan(s, cs, 0, &f, retire...)
+			}
 			cs, child, err := bulk.Undelegate(s, blocks[0])
 			if err != nil {
 				return &usageError{err}
