@@ -302,6 +302,7 @@ type collector struct {
 	notLoaded []NotLoaded
 	problems  []error
 	roots     []string // real paths of the roots, for symlink targets
+	real      map[string]string
 	style     rdns.Style
 }
 
@@ -585,13 +586,6 @@ func (c *collector) walkOS(sp Spec) error {
 // addFileOS adds one zone file found at rel under root (mode from Lstat).
 func (c *collector) addFileOS(sp Spec, root, rel string, mode fs.FileMode) {
 	full := filepath.Join(root, filepath.FromSlash(rel))
-	keyDir := root
-	if real, err := filepath.EvalSymlinks(root); err == nil {
-		keyDir = real
-	}
-	if abs, err := filepath.Abs(keyDir); err == nil {
-		keyDir = abs
-	}
 	if sp.Root != "" {
 		root = sp.Root
 		r, err := filepath.Rel(root, full)
@@ -600,10 +594,8 @@ func (c *collector) addFileOS(sp Spec, root, rel string, mode fs.FileMode) {
 			return
 		}
 		rel = filepath.ToSlash(r)
-		if real, err := filepath.EvalSymlinks(root); err == nil {
-			keyDir, _ = filepath.Abs(real)
-		}
 	}
+	keyDir := c.realDir(root)
 	j := job{fsys: os.DirFS(root), root: root, rel: rel, key: filepath.Join(keyDir, filepath.FromSlash(rel)), keyDir: keyDir,
 		origin: sp.Origin, path: full, spec: sp}
 	switch {
@@ -634,6 +626,26 @@ func (c *collector) addFileOS(sp Spec, root, rel string, mode fs.FileMode) {
 	}
 	j.roots = c.roots
 	c.jobs = append(c.jobs, j)
+}
+
+// realDir is root's real, absolute path (once per root: a walk of 4,096
+// files asks for it 4,096 times).
+func (c *collector) realDir(root string) string {
+	if d, ok := c.real[root]; ok {
+		return d
+	}
+	d := root
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		d = real
+	}
+	if abs, err := filepath.Abs(d); err == nil {
+		d = abs
+	}
+	if c.real == nil {
+		c.real = map[string]string{}
+	}
+	c.real[root] = d
+	return d
 }
 
 func (c *collector) inRoots(p string) bool {
