@@ -34,8 +34,9 @@ type apiService struct {
 	resolver closingResolver
 	timeout  time.Duration
 
-	mu  sync.RWMutex
-	set *zoneset.Set // the zones as last read, for GETs
+	mu       sync.RWMutex
+	set      *zoneset.Set // the zones as last read, for GETs and writes
+	loadedAt time.Time    // when set was read whole
 
 	jobs chan *writeJob
 	done chan struct{}
@@ -54,19 +55,20 @@ type writeJob struct {
 
 type writeResult struct {
 	changes rdns.ChangeSet
-	before  *zoneset.Set // the set the plan was made on
-	after   *zoneset.Set
+	before  *api.PTR // the address before the write (single-address jobs)
+	after   *api.PTR
+	serial  *uint32
 	written bool
 	err     error
 }
 
 func newAPIService(a *App, r closingResolver, timeout time.Duration) (*apiService, error) {
 	s := &apiService{a: a, resolver: r, timeout: timeout, jobs: make(chan *writeJob, 1024), done: make(chan struct{})}
-	set, err := a.loadZonesReadOnly()
+	set, err := a.loadZones()
 	if err != nil {
 		return nil, err
 	}
-	s.set = set
+	s.set, s.loadedAt = set, time.Now()
 	go s.committer()
 	return s, nil
 }
@@ -75,12 +77,6 @@ func newAPIService(a *App, r closingResolver, timeout time.Duration) (*apiServic
 func (s *apiService) Close() {
 	close(s.jobs)
 	<-s.done
-}
-
-func (s *apiService) zones() *zoneset.Set {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.set
 }
 
 // ptrOf describes an address from a zone set.
@@ -117,8 +113,10 @@ func (s *apiService) ptrOf(set *zoneset.Set, ip netip.Addr) *api.PTR {
 }
 
 func (s *apiService) Get(ctx context.Context, ip netip.Addr) (*api.PTR, error) {
-	set := s.zones()
-	p := s.ptrOf(set, ip)
+	// the committer reloads zones in place, under the write lock
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := s.ptrOf(s.set, ip)
 	if p.Zone == nil && !p.Delegated {
 		return nil, api.Errorf(http.StatusNotFound, "no_zone", ip.String()+" is in no loaded zone")
 	}
@@ -126,7 +124,9 @@ func (s *apiService) Get(ctx context.Context, ip netip.Addr) (*api.PTR, error) {
 }
 
 func (s *apiService) List(ctx context.Context, prefix netip.Prefix, customOnly bool) ([]api.PTR, error) {
-	set := s.zones()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	set := s.set
 	var out []api.PTR
 	seen := map[netip.Addr]bool{}
 	for _, z := range set.Zones {
@@ -221,37 +221,88 @@ func (s *apiService) Unset(ctx context.Context, ip netip.Addr, ifMatch string, c
 
 // result is the answer to a single-address write.
 func (s *apiService) result(ip netip.Addr, res writeResult) *api.ChangeResult {
-	before := s.ptrOf(res.before, ip)
-	out := &api.ChangeResult{IP: ip.String(), Previous: before.PTR, Zone: before.Zone, Status: "unchanged"}
-	after := before
+	before, after := res.before, res.after
+	if before == nil {
+		before = &api.PTR{IP: ip.String(), PTR: []string{}}
+	}
+	if after == nil {
+		after = before
+	}
+	out := &api.ChangeResult{IP: ip.String(), Previous: before.PTR, Zone: before.Zone, Status: "unchanged", Serial: res.serial}
 	if res.written {
 		out.Status = "changed"
-		after = s.ptrOf(res.after, ip)
-		if after.Zone != nil {
-			out.Zone = after.Zone
-		}
+	}
+	if after.Zone != nil {
+		out.Zone = after.Zone
 	}
 	if len(after.PTR) > 0 {
 		h := after.PTR[0]
 		out.Hostname = &h
 	}
-	if out.Zone != nil {
-		set := res.after
-		if set == nil {
-			set = res.before
-		}
-		if z := set.Zone(*out.Zone); z != nil {
-			for _, r := range z.Records {
-				if r.Type == zonefile.TypeSOA {
-					if soa, err := zonefile.ParseSOA(r.Data); err == nil {
-						out.Serial = &soa.Serial
-					}
-					break
-				}
+	return out
+}
+
+// serialOf is the SOA serial of a zone of the set.
+func serialOf(set *zoneset.Set, origin *string) *uint32 {
+	if origin == nil {
+		return nil
+	}
+	z := set.Zone(*origin)
+	if z == nil {
+		return nil
+	}
+	for _, r := range z.Records {
+		if r.Type == zonefile.TypeSOA {
+			if soa, err := zonefile.ParseSOA(r.Data); err == nil {
+				return &soa.Serial
 			}
+			break
 		}
 	}
-	return out
+	return nil
+}
+
+// refresh brings the held zones up to date before a write, holding the
+// zones lock: the zones whose files changed on disk (an engineer's CLI
+// edit) are read again, and the whole set every few seconds (new zone
+// files) or when it holds zones of live servers.
+func (s *apiService) refresh() (*zoneset.Set, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set != nil && time.Since(s.loadedAt) < 5*time.Second && len(s.a.cfg.RemoteZones) == 0 {
+		if _, err := s.set.ReloadChanged(); err == nil {
+			return s.set, nil
+		}
+	}
+	set, err := s.a.loadZones()
+	if err != nil {
+		return nil, err
+	}
+	s.set, s.loadedAt = set, time.Now()
+	return set, nil
+}
+
+// written reads again the zones a write changed.
+func (s *apiService) written(targets []apply.Target) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var origins []string
+	for _, t := range targets {
+		if t.Created || t.Retired || strings.Contains(t.Path, "://") {
+			s.loadedAt = time.Time{} // read the whole set before the next write
+			origins = nil
+			break
+		}
+		origins = append(origins, t.Zone)
+	}
+	if origins != nil {
+		if err := s.set.Reload(origins...); err == nil {
+			return
+		}
+	}
+	if set, err := s.a.loadZones(); err == nil {
+		s.set, s.loadedAt = set, time.Now()
+	}
 }
 
 func (s *apiService) Events(ctx context.Context, events []lifecycle.Event, dryRun bool, caller api.Caller) (*api.EventsResult, error) {
@@ -381,17 +432,11 @@ func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 	}
 	// read the zones again under the lock: a CLI edit is never overwritten
 	// by a stale copy
-	set, err := a.loadZonesReadOnly()
-	if f.write {
-		set, err = a.loadZones()
-	}
+	set, err := s.refresh()
 	if err != nil {
 		fail(this, err)
 		return rest
 	}
-	s.mu.Lock()
-	s.set = set
-	s.mu.Unlock()
 	opt := lifecycle.Options{Defaults: a.cfg.Defaults, DeprovisionDelete: a.cfg.Deprovision == "delete"}
 	var all rdns.ChangeSet
 	var ok []*writeJob
@@ -420,37 +465,46 @@ func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 	if len(ok) == 0 {
 		return rest
 	}
-	reply := func(written bool, after *zoneset.Set, err error) {
+	before := map[*writeJob]*api.PTR{}
+	s.mu.RLock()
+	for _, j := range ok {
+		if j.ip.IsValid() {
+			before[j] = s.ptrOf(set, j.ip)
+		}
+	}
+	s.mu.RUnlock()
+	reply := func(written bool, err error) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
 		for _, j := range ok {
-			j.result <- writeResult{changes: j.changes, before: set, after: after, written: written && !j.changes.Empty(), err: err}
+			r := writeResult{changes: j.changes, before: before[j], written: written && !j.changes.Empty(), err: err}
+			if j.ip.IsValid() {
+				r.after = s.ptrOf(s.set, j.ip)
+				r.serial = serialOf(s.set, r.after.Zone)
+			}
+			j.result <- r
 		}
 	}
 	if all.Empty() || !f.write {
-		reply(false, set, nil)
+		reply(false, nil)
 		return rest
 	}
 	p, err := e.Plan(ctx, set, apply.Request{Changes: all}, apply.Options{MaxShare: 0.3, MinPTRs: 10})
 	if err != nil {
-		reply(false, nil, s.upstreamError(err))
+		reply(false, s.upstreamError(err))
 		return rest
 	}
 	if p.Refusal != nil {
-		reply(false, nil, api.Errorf(http.StatusUnprocessableEntity, "mass_change", p.Refusal.Error()))
+		reply(false, api.Errorf(http.StatusUnprocessableEntity, "mass_change", p.Refusal.Error()))
 		return rest
 	}
 	res, err := tx.Commit(ctx, p, apply.Record{Operator: caller, Command: "rdnsctl serve", Now: a.Now()})
 	if err != nil && res.Committed == 0 {
-		reply(false, nil, s.upstreamError(err))
+		reply(false, s.upstreamError(err))
 		return rest
 	}
-	after, lerr := a.loadZonesReadOnly()
-	if lerr != nil {
-		after = set
-	}
-	s.mu.Lock()
-	s.set = after
-	s.mu.Unlock()
-	reply(true, after, nil)
+	s.written(p.Write.Targets())
+	reply(true, nil)
 	if err != nil {
 		a.warn(fmt.Sprintf("serve: part of a write failed after its commit: %v", err))
 	}
@@ -526,7 +580,14 @@ func (s *apiService) FCrDNS(ctx context.Context, ip netip.Addr) (any, error) {
 }
 
 func (s *apiService) Ready(ctx context.Context) error {
-	if s.zones() == nil {
+	s.mu.RLock()
+	var first string
+	if s.set != nil && len(s.set.Zones) > 0 {
+		first = s.set.Zones[0].Origin
+	}
+	loaded := s.set != nil
+	s.mu.RUnlock()
+	if !loaded {
 		return errors.New("zones not loaded")
 	}
 	e, err := s.a.engine(&changeFlags{lockTimeout: 2 * time.Second})
@@ -549,11 +610,10 @@ func (s *apiService) Ready(ctx context.Context) error {
 		if sc.Type == "powerdns" {
 			srv.Key = nil
 		}
-		for _, z := range s.zones().Zones {
-			if _, err := srv.Serial(ctx, z.Origin); err != nil {
+		if first != "" {
+			if _, err := srv.Serial(ctx, first); err != nil {
 				return fmt.Errorf("server %s: %w", sc.Name, err)
 			}
-			break
 		}
 	}
 	return nil

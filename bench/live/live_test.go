@@ -16,11 +16,18 @@ package live
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -226,4 +233,118 @@ func TestPowerDNS(t *testing.T) {
 		wall.Seconds(), rss, lines, ref.Seconds(), wall.Seconds()/ref.Seconds())
 	wall2, _, _ := timed(t, dir, "block-init", "10.16.0.0/16", "--template", "h-{dashed}.pool.example.net.", "--write", "--no-progress")
 	fmt.Printf("  the same block-init again: %.2f s\n", wall2.Seconds())
+}
+
+// TestServe: 32 concurrent clients send 20,000 POST /api/v1/ptr over 40 /24
+// zones (file backend, validate_forward false); requests/s, p99 latency and
+// RSS; then every change is checked in the zones and the journal.
+func TestServe(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	for i := 0; i < 40; i++ {
+		o := fmt.Sprintf("%d.20.10.in-addr.arpa.", i)
+		os.WriteFile(filepath.Join(zones, fmt.Sprintf("db.10.20.%d", i)), []byte(soa(o)), 0o644)
+	}
+	conf := "zones: [zones/]\njournal: journal.jsonl\nresolvers: [127.0.0.1:9]\napi: {tokens_file: tokens.json}\n"
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(conf), 0o644)
+	tok, err := exec.Command(bin, "--config", filepath.Join(dir, "rdnsctl.yaml"), "token", "add", "bench").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(string(tok))
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	sargs := []string{"serve", "--listen", addr, "--config", filepath.Join(dir, "rdnsctl.yaml")}
+	if prof := os.Getenv("RDNSCTL_BENCH_PROFILE"); prof != "" {
+		sargs = append(sargs, "--cpuprofile", prof+".serve")
+	}
+	srv := exec.Command(bin, sargs...)
+	srv.Dir = dir
+	var logs bytes.Buffer
+	srv.Stderr = &logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	base := "http://" + addr
+	for i := 0; ; i++ {
+		if resp, err := http.Get(base + "/livez"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if i > 200 {
+			t.Fatalf("serve did not start: %s", logs.String())
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	rss := func() float64 {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", srv.Process.Pid))
+		m := regexp.MustCompile(`VmRSS:\s+(\d+)`).FindSubmatch(b)
+		if m == nil {
+			return 0
+		}
+		var kb float64
+		fmt.Sscan(string(m[1]), &kb)
+		return kb / 1024
+	}
+	rss0 := rss()
+	total, clients := 20000, 32
+	if n := os.Getenv("RDNSCTL_BENCH_N"); n != "" {
+		fmt.Sscan(n, &total)
+	}
+	lat := make([]time.Duration, total)
+	var next atomic.Int64
+	var failures atomic.Int64
+	var wg sync.WaitGroup
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= total {
+					return
+				}
+				zone, host := i%40, i/40%250+1
+				body := fmt.Sprintf(`{"ip":"10.20.%d.%d","hostname":"c%d.customer.example","validate_forward":false}`, zone, host, i)
+				req, _ := http.NewRequest("POST", base+"/api/v1/ptr", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				lat[i] = time.Since(t0)
+				if err != nil || resp.StatusCode != 200 {
+					failures.Add(1)
+					if resp != nil {
+						b, _ := io.ReadAll(resp.Body)
+						if failures.Load() < 3 {
+							fmt.Printf("  failure: %d %s\n", resp.StatusCode, b)
+						}
+					}
+				}
+				if resp != nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	slices.Sort(lat)
+	p99 := lat[total*99/100]
+	p50 := lat[total/2]
+	b, _ := os.ReadFile(filepath.Join(dir, "journal.jsonl"))
+	lines := bytes.Count(b, []byte("\n"))
+	fmt.Printf("serve: %d POST /api/v1/ptr from %d clients over 40 zones: %.0f requests/s, p50 %.1f ms, p99 %.1f ms, %d failed; journal %d lines; RSS %.0f MiB at start, %.0f MiB at the end\n",
+		total, clients, float64(total)/wall.Seconds(), p50.Seconds()*1000, p99.Seconds()*1000, failures.Load(), lines, rss0, rss())
+	// each address was set several times (20,000 requests over 10,000 addresses): the last one wins
+	srv.Process.Signal(syscall.SIGTERM)
+	srv.Wait()
+	if out, err := exec.Command(bin, "--config", filepath.Join(dir, "rdnsctl.yaml"), "zone", "check", "-o", "json").CombinedOutput(); err != nil {
+		t.Errorf("zone check after the run: %v\n%s", err, tail(string(out)))
+	}
 }
