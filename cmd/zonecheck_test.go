@@ -3,6 +3,7 @@ package cmd
 import (
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,6 +85,8 @@ $TTL 3600
 		{"unknown code flag", []string{"--severity", "multi-ptr=warning"}, 2, `unknown check code "multi-ptr" (valid codes: parse-error, missing-soa,`},
 		{"unknown code config", []string{"--config", cfg("checks:\n  multi-ptr: warning\n")}, 2, `checks: unknown check code "multi-ptr" (valid codes:`},
 		{"bad severity config", []string{"--config", cfg("checks:\n  multiple-ptr: loud\n")}, 2, `multiple-ptr: severity "loud"`},
+		{"check-names warn", []string{"--check-names", "warn"}, 1, "1 errors, 0 warnings"},
+		{"bad check-names", []string{"--check-names", "loud"}, 2, `--check-names "loud": want fail, warn or ignore`},
 		{"bad severity flag", []string{"--severity", "multiple-ptr"}, 2, "want CODE=SEVERITY"},
 	}
 	for _, tt := range tests {
@@ -94,5 +97,33 @@ $TTL 3600
 				t.Fatalf("exit %d (want %d), stderr %q (want it to contain %q)", r.code, tt.code, r.err, tt.err)
 			}
 		})
+	}
+}
+
+// --check-names is named-checkzone's -k: with each mode, zone check exits 1
+// exactly when named-checkzone -i local -k MODE refuses the zone.
+func TestZoneCheckCheckNamesAsBIND(t *testing.T) {
+	if _, err := exec.LookPath("named-checkzone"); err != nil {
+		t.Skip("named-checkzone not installed (Debian package bind9-utils)")
+	}
+	dir := t.TempDir()
+	zones := map[string]string{
+		"ptr-target": "5 PTR a_b.example.net.\n",
+		"a-owner":    "a_b A 192.0.2.1\n",
+		"dns-sd":     "b._dns-sd._udp PTR a_b.example.net.\n",
+		"clean":      "5 PTR a.example.net.\n",
+	}
+	none := filepath.Join(dir, "none.yaml")
+	os.WriteFile(none, nil, 0o644)
+	for name, body := range zones {
+		file := filepath.Join(dir, name)
+		os.WriteFile(file, []byte("$ORIGIN 100.51.198.in-addr.arpa.\n$TTL 3600\n@ SOA ns1.example.net. h.example.net. 1 2 3 4 5\n@ NS ns1.example.net.\n"+body), 0o644)
+		for _, k := range []string{"fail", "warn", "ignore"} {
+			bind := exec.Command("named-checkzone", "-i", "local", "-k", k, "100.51.198.in-addr.arpa", file).Run() == nil
+			r := run(t, "", "", "zone", "check", "--config", none, "--check-names", k, "--origin", "100.51.198.in-addr.arpa", file)
+			if (r.code == 0) != bind || r.code > 1 {
+				t.Errorf("%s -k %s: BIND loads=%v, zone check exit %d\n%s%s", name, k, bind, r.code, r.out, r.err)
+			}
+		}
 	}
 }

@@ -223,6 +223,9 @@ type zoneCheckOptions struct {
 	Files    []string // zone files; none: the configured zones
 	Origin   string   // origin of Files
 	Severity []string // CODE=SEVERITY, after the config's checks
+	// CheckNames is named-checkzone's -k: fail, warn or ignore sets the
+	// check-names codes to error, warning or off ("" leaves them).
+	CheckNames string
 }
 
 func (a *App) newZoneCheckCmd() *cobra.Command {
@@ -237,8 +240,8 @@ makes the same check and refuses the zone on an error):
 
 ` + checkCodesHelp() + `
 With the default severities a zone gets an error from a BIND code exactly when
-named-checkzone -i local -k fail refuses it; set check-names-owner and
-check-names-target to warning for -k warn. The other codes are rdnsctl's own:
+named-checkzone -i local -k fail refuses it; --check-names warn (check-names-owner
+and check-names-target at warning) matches -k warn. The other codes are rdnsctl's own:
 BIND loads such zones, but the PTRs they hold are wrong. DNS-SD browsing PTRs
 (b, db, r, dr, lb under _dns-sd._udp, RFC 6763) are exempt from the host-name
 checks, as in BIND.
@@ -255,6 +258,7 @@ A --severity flag wins over the config. parse-error is always an error.
 		Example: `  rdnsctl zone check --zones examples/zones
   rdnsctl zone check --origin 100.51.198.in-addr.arpa db.198.51.100
   rdnsctl zone check --zones zones/ --severity multiple-ptr=warning --severity out-of-zone=off
+  rdnsctl zone check --check-names warn --origin 100.51.198.in-addr.arpa db.198.51.100   # as named-checkzone -k warn
   rdnsctl zone check --zones zones/ -o json | jq '.findings[] | select(.severity == "error")'`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Files = args
@@ -262,6 +266,8 @@ A --severity flag wins over the config. parse-error is always an error.
 		},
 	}
 	c.Flags().StringVar(&opts.Origin, "origin", "", "origin of the FILE arguments (as named-checkzone takes it)")
+	c.Flags().StringVar(&opts.CheckNames, "check-names", "", "as named-checkzone -k: fail, warn or ignore (the check-names codes at error, warning or off)")
+	_ = c.RegisterFlagCompletionFunc("check-names", cobra.FixedCompletions([]string{"fail", "warn", "ignore"}, cobra.ShellCompDirectiveNoFileComp))
 	c.Flags().StringArrayVar(&opts.Severity, "severity", nil, "set a check code's severity: CODE=error|warning|info|off (repeatable)")
 	_ = c.RegisterFlagCompletionFunc("severity", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var out []string
@@ -288,11 +294,19 @@ func checkCodesHelp() string {
 	return b.String()
 }
 
-// checkSeverities are the config's checks with the --severity flags over them.
-func (a *App) checkSeverities(flags []string) (zonecheck.Severities, error) {
+// checkSeverities are the config's checks, then --check-names, then the
+// --severity flags over them.
+func (a *App) checkSeverities(checkNames string, flags []string) (zonecheck.Severities, error) {
 	sev := zonecheck.Severities{}
 	for code, s := range a.cfg.Checks {
 		sev[code] = s
+	}
+	if checkNames != "" {
+		level, ok := map[string]zonecheck.Severity{"fail": zonecheck.Error, "warn": zonecheck.Warning, "ignore": zonecheck.Off}[checkNames]
+		if !ok {
+			return nil, usageErrorf("--check-names %q: want fail, warn or ignore", checkNames)
+		}
+		sev[zonecheck.CodeNamesOwner], sev[zonecheck.CodeNamesTarget] = level, level
 	}
 	over, err := zonecheck.ParseSeverities(flags)
 	if err != nil {
@@ -305,7 +319,7 @@ func (a *App) checkSeverities(flags []string) (zonecheck.Severities, error) {
 }
 
 func (a *App) runZoneCheck(opts zoneCheckOptions) error {
-	sev, err := a.checkSeverities(opts.Severity)
+	sev, err := a.checkSeverities(opts.CheckNames, opts.Severity)
 	if err != nil {
 		return err
 	}
