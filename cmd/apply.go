@@ -87,7 +87,7 @@ func (a *App) engineError(err error) error {
 	var ge *apply.GuardError
 	switch {
 	case errors.Is(err, apply.ErrInterrupted):
-		return fmt.Errorf("%w: %v", errInterrupted, err)
+		return fmt.Errorf("%w before the commit point: nothing written", errInterrupted)
 	case errors.As(err, &le):
 		return &usageError{fmt.Errorf("%w (--lock-timeout)", err)}
 	case errors.As(err, &ge):
