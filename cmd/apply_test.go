@@ -107,8 +107,11 @@ func TestInterruptLargeWrite(t *testing.T) {
 		dir := copyExamples(t)
 		old := lcZoneFiles(t, dir)
 		// half at any time, half once the commit point is passed
-		delay := 100*time.Millisecond + time.Duration(k)*(full+full/4)/runs
+		delay := time.Duration(k) * (full + full/4) / runs
 		p := lcStart(t, bin, dir, bigInit...)
+		// SIGINT before rdnsctl has installed its handler kills it (Go's
+		// default): wait until it holds the lock, which it takes after
+		waitLocked(dir, p.cmd.Process.Pid)
 		if k%2 == 1 {
 			delay = waitCommitted(dir) + time.Duration(k)*time.Millisecond
 		}
@@ -204,6 +207,18 @@ func waitCommitted(dir string) time.Duration {
 		time.Sleep(200 * time.Microsecond)
 	}
 	return 0
+}
+
+// waitLocked waits (up to 30s) until the process pid holds the zones lock
+// in dir.
+func waitLocked(dir string, pid int) {
+	lock := filepath.Join(dir, "zones", ".rdnsctl.lock")
+	for start := time.Now(); time.Since(start) < 30*time.Second; {
+		if b, err := os.ReadFile(lock); err == nil && strings.TrimSpace(string(b)) == fmt.Sprint(pid) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // lcJournalLoose reads the whole lines of a journal, skipping a torn one.
