@@ -162,7 +162,7 @@ func auditDelta(oldSet, newSet *zoneset.Set, exp *ipam.Export, a *App) (introduc
 }
 
 type diffReport struct {
-	Changes  []zonediff.Change   `json:"changes"`
+	Changes  []report.DiffChange `json:"changes"`
 	Findings []zonecheck.Finding `json:"findings"`
 	Audit    struct {
 		Introduced []audit.Finding `json:"introduced"`
@@ -172,11 +172,8 @@ type diffReport struct {
 }
 
 func (a *App) renderDiff(changes []zonediff.Change, findings []zonecheck.Finding, introduced, resolved []audit.Finding) error {
-	out := diffReport{Changes: changes, Findings: findings}
+	out := diffReport{Changes: report.DiffChanges(changes), Findings: findings}
 	out.Audit.Introduced, out.Audit.Resolved = introduced, resolved
-	if out.Changes == nil {
-		out.Changes = []zonediff.Change{}
-	}
 	if out.Findings == nil {
 		out.Findings = []zonecheck.Finding{}
 	}

@@ -49,6 +49,7 @@ var jsonVerbs = []struct {
 	{"apply-events all rejected", []string{"apply-events", "-"}, `{"event":"set","ip":"198.51.100.0/24","hostname":"x.example."}` + "\n", 2},
 	{"log", []string{"log"}, "", 0},
 	{"diff", []string{"diff", "zones/db.192.0.2", "zones/db.192.0.2"}, "", 0},
+	{"diff changed", []string{"diff", "zones/db.192.0.2", "db.192.0.2.new"}, "", 1},
 	// run with the config plus a secondary that serves nothing
 	{"servers check", []string{"servers", "check"}, "", 1},
 	{"token list", []string{"token", "list"}, "", 0},
@@ -65,6 +66,8 @@ func TestJSONStdoutIsOneDocument(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "rdns-changes.jsonl"), []byte(`{"time":"2026-11-20T10:00:00Z","operator":"ops","command":"rdnsctl set","action":"replace","zone":"100.51.198.in-addr.arpa.","file":"zones/db.198.51.100","name":"10.100.51.198.in-addr.arpa.","ip":"198.51.100.10","type":"PTR","old":"a.example.","new":"b.example."}`+"\nnot json\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "handover.csv"), []byte("ip,ptr\n203.0.113.200,shop.other.example.\n"), 0o644)
 	writeForward(t, dir)
+	z, _ := os.ReadFile(filepath.Join(dir, "zones", "db.192.0.2"))
+	os.WriteFile(filepath.Join(dir, "db.192.0.2.new"), append(z, "250\tIN\tPTR\tnew-host.example.net.\n"...), 0o644)
 	cfg := filepath.Join(dir, "rdnsctl.yaml")
 	withServers := filepath.Join(dir, "servers.yaml")
 	b, _ := os.ReadFile(cfg)
