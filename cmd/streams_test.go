@@ -61,6 +61,8 @@ func TestJSONStdoutIsOneDocument(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("SUDO_USER", "")
 	t.Setenv("USER", "golden") // the journal's operator, in the goldens
+	// no case may ask a resolver off this machine: a closed local port
+	t.Setenv("RDNSCTL_RESOLVERS", "127.0.0.1:1")
 	dir := copyExamples(t)
 	// a journal for log, and a zone line that warns on load
 	os.WriteFile(filepath.Join(dir, "rdns-changes.jsonl"), []byte(`{"time":"2026-11-20T10:00:00Z","operator":"ops","command":"rdnsctl set","action":"replace","zone":"100.51.198.in-addr.arpa.","file":"zones/db.198.51.100","name":"10.100.51.198.in-addr.arpa.","ip":"198.51.100.10","type":"PTR","old":"a.example.","new":"b.example."}`+"\nnot json\n"), 0o644)
