@@ -143,6 +143,12 @@ func TestPowerDNSBackend(t *testing.T) {
 		t.Errorf("the child zone was not removed:\n%s", out)
 	}
 
+	// servers check asks PowerDNS over DNS like any server; --records by AXFR
+	r = run(t, dir, "", "servers", "check", "--records", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.out, `"status": "ok"`) || strings.Contains(r.out, `"status": "differs"`) {
+		t.Fatalf("servers check: %d\n%s\n%s", r.code, r.out, r.err)
+	}
+
 	writePDNSConfig(t, dir, p, "api_key: wrong")
 	r = run(t, dir, "", "zones")
 	if r.code != 2 || !strings.Contains(r.err, "API key is wrong") {

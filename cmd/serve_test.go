@@ -317,3 +317,96 @@ func TestServeAPI(t *testing.T) {
 		}
 	}
 }
+
+// A forward check that cannot be made is 503 with Retry-After and writes
+// nothing; a token over its rate gets 429 with Retry-After.
+func TestServeUnavailableAndRateLimit(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	os.WriteFile(filepath.Join(zones, "db.198.51.100"), []byte(serveZone), 0o644)
+	conf := "zones: [zones/]\njournal: journal.jsonl\nresolvers: [127.0.0.1:9]\napi: {tokens_file: tokens.json, rate_limit: 0.5, burst: 2}\n"
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(conf), 0o644)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir, "--timeout", "200ms", "--retries", "0")
+	before := string(mustRead(t, filepath.Join(zones, "db.198.51.100")))
+	st, h, doc := c.do("/api/v1/ptr", "POST", "/api/v1/ptr", tok, `{"ip":"198.51.100.44","hostname":"mail.customer.example"}`)
+	if st != 503 || doc["code"] != "forward_error" || h.Get("Retry-After") == "" {
+		t.Errorf("resolver down: %d %v %v", st, h, doc)
+	}
+	if string(mustRead(t, filepath.Join(zones, "db.198.51.100"))) != before {
+		t.Errorf("a request whose check could not be made wrote the zone")
+	}
+	st, _, _ = c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.10", tok, "")
+	if st != 200 {
+		t.Errorf("second request within the burst: %d", st)
+	}
+	st, h, doc = c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.10", tok, "")
+	if st != 429 || doc["code"] != "rate_limited" || h.Get("Retry-After") == "" {
+		t.Errorf("over the rate: %d %v %v", st, h, doc)
+	}
+}
+
+// Many clients over overlapping zones, with CLI writes interleaved: every
+// accepted change is in the zones and in the journal exactly once.
+func TestServeConcurrentNothingLost(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	for i := 0; i < 4; i++ {
+		os.WriteFile(filepath.Join(zones, fmt.Sprintf("db.10.30.%d", i)), []byte(fmt.Sprintf("$ORIGIN %d.30.10.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.example.net. h.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n", i)), 0o644)
+	}
+	conf := "zones: [zones/]\njournal: journal.jsonl\nresolvers: [127.0.0.1:9]\napi: {tokens_file: tokens.json}\n"
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(conf), 0o644)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir)
+	const clients, each = 16, 25
+	var wg sync.WaitGroup
+	var failed sync.Map
+	for g := 0; g < clients; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < each; k++ {
+				n := g*each + k
+				body := fmt.Sprintf(`{"ip":"10.30.%d.%d","hostname":"h%d.customer.example","validate_forward":false}`, n%4, n/4+1, n)
+				req, _ := http.NewRequest("POST", c.base+"/api/v1/ptr", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil || resp.StatusCode != 200 {
+					failed.Store(n, err)
+				}
+				if resp != nil {
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	// the CLI writes into the same zones meanwhile
+	for k := 0; k < 8; k++ {
+		if r := run(t, dir, "", "set", fmt.Sprintf("10.30.%d.250", k%4), fmt.Sprintf("cli%d.customer.example", k), "--no-validate", "--write"); r.code != 0 {
+			t.Errorf("CLI set: %d %s", r.code, r.err)
+		}
+	}
+	wg.Wait()
+	failed.Range(func(k, v any) bool { t.Errorf("request %v failed: %v", k, v); return true })
+	var all strings.Builder
+	for i := 0; i < 4; i++ {
+		all.Write(mustRead(t, filepath.Join(zones, fmt.Sprintf("db.10.30.%d", i))))
+	}
+	for n := 0; n < clients*each; n++ {
+		if !strings.Contains(all.String(), fmt.Sprintf("\th%d.customer.example.\n", n)) {
+			t.Errorf("the change of request %d is not in the zones", n)
+		}
+	}
+	for k := 4; k < 8; k++ {
+		if !strings.Contains(all.String(), fmt.Sprintf("\tcli%d.customer.example.\n", k)) {
+			t.Errorf("the CLI's change %d was overwritten", k)
+		}
+	}
+	journal := string(mustRead(t, filepath.Join(dir, "journal.jsonl")))
+	if n := strings.Count(journal, `"operator":"provisioning"`); n != clients*each {
+		t.Errorf("the journal has %d lines of the API's token, want %d", n, clients*each)
+	}
+	checkZones(t, zones)
+}
