@@ -65,7 +65,11 @@ EXISTING PTRs (--overwrite)
 IPv6: a /48 cannot be enumerated. A block of more than --max addresses is refused;
 give --from-ipam to set PTRs for the assigned addresses only, or --synthesize
 knot|powerdns to print the DNS server configuration that generates the names on
-the fly (RFC 8501).
+the fly (RFC 8501): Knot's mod-synthrecord reverse and forward, or PowerDNS's
+createReverse6/createForward6 Lua records, so a synthesized PTR and the address
+of its name confirm each other. The template is --template, else that of the
+config's synthesize entry covering the block, else the default. Without a CIDR,
+--synthesize prints the configuration of every synthesize entry of that server.
 ` + changeHelp + "\n" + exitStatusHelp,
 		Example: `  # preview, then apply
   rdnsctl block-init 198.51.100.0/24 --template '{dashed}.customers.example.net.'
@@ -78,12 +82,28 @@ the fly (RFC 8501).
   rdnsctl block-init 2001:db8:100::/48 --from-ipam --ipam netbox.csv --write
 
   # IPv6: print Knot's synthrecord configuration instead
-  rdnsctl block-init 2001:db8:100::/48 --template '{dashed}.v6.example.net.' --synthesize knot`,
-		Args: cobra.MinimumNArgs(1),
+  rdnsctl block-init 2001:db8:100::/48 --template '{dashed}.v6.example.net.' --synthesize knot
+  rdnsctl block-init --synthesize knot   # every synthesize entry of the config with server: knot`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 && synthesize != "" {
+				return nil
+			}
+			return cobra.MinimumNArgs(1)(c, args)
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			blocks, err := parseBlocks(args)
 			if err != nil {
 				return err
+			}
+			if len(blocks) == 0 {
+				for _, e := range a.cfg.Synthesize {
+					if e.Server == strings.ToLower(synthesize) {
+						blocks = append(blocks, e.Prefix)
+					}
+				}
+				if len(blocks) == 0 {
+					return usageErrorf("--synthesize %s without a CIDR: the config has no synthesize entry with server: %s", synthesize, synthesize)
+				}
 			}
 			ow, err := bulk.ParseOverwrite(overwrite)
 			if err != nil {
@@ -193,7 +213,7 @@ func countAddrs(blocks []netip.Prefix, opt bulk.InitOptions) int {
 // printSynthesize prints the Knot or PowerDNS configuration that generates
 // the block's PTRs on the fly.
 func (a *App) printSynthesize(kind string, blocks []netip.Prefix, opt bulk.InitOptions) error {
-	out, err := bulk.Synthesize(strings.ToLower(kind), blocks, opt.Template, opt.Defaults)
+	out, err := bulk.Synthesize(strings.ToLower(kind), blocks, opt.Template, opt.Defaults, a.cfg.Synthesize)
 	if err != nil {
 		return &usageError{err}
 	}

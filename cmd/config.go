@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/viper"
 
+	"github.com/rdnsctl/rdnsctl/bulk"
 	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/rdns"
 	"github.com/rdnsctl/rdnsctl/zonecheck"
@@ -31,6 +32,8 @@ type Config struct {
 	Strict         bool
 	ClasslessStyle rdns.Style
 	Defaults       rdns.Defaults
+	// Synthesize lists the prefixes whose PTRs the DNS servers synthesize.
+	Synthesize []bulk.SynthEntry
 	ZoneTemplate   ZoneTemplate
 	Journal        string
 	Operator       string
@@ -116,6 +119,11 @@ type rawConfig struct {
 		Template string `mapstructure:"template"`
 		Name     string `mapstructure:"name"`
 	} `mapstructure:"defaults"`
+	Synthesize []struct {
+		Prefix   string `mapstructure:"prefix"`
+		Template string `mapstructure:"template"`
+		Server   string `mapstructure:"server"`
+	} `mapstructure:"synthesize"`
 	ZoneTemplate struct {
 		TTL     uint32   `mapstructure:"ttl"`
 		Primary string   `mapstructure:"primary"`
@@ -288,6 +296,21 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 			return nil, usageErrorf("config defaults[%d]: %v", i, err)
 		}
 		c.Defaults = append(c.Defaults, rdns.Default{Prefix: p, Template: t, Name: d.Name})
+	}
+	for i, e := range raw.Synthesize {
+		p, err := rdns.ParsePrefix(strings.TrimSpace(e.Prefix))
+		if err != nil {
+			return nil, usageErrorf("config %s: synthesize[%d]: prefix: %v", file, i, err)
+		}
+		t, err := rdns.ParseTemplate(e.Template)
+		if err != nil {
+			return nil, usageErrorf("config %s: synthesize[%d]: %v", file, i, err)
+		}
+		srv := strings.ToLower(strings.TrimSpace(e.Server))
+		if !slices.Contains(bulk.SynthServers, srv) {
+			return nil, usageErrorf("config %s: synthesize[%d]: server %q: want knot or powerdns", file, i, e.Server)
+		}
+		c.Synthesize = append(c.Synthesize, bulk.SynthEntry{Prefix: p, Template: t, Server: srv})
 	}
 	zt := raw.ZoneTemplate
 	c.ZoneTemplate = ZoneTemplate{TTL: zt.TTL, MName: rdns.CanonicalHostname(zt.Primary), RName: rdns.CanonicalHostname(zt.Contact),

@@ -67,6 +67,13 @@ var keyCases = map[string]keyCase{
 		}
 		return nil
 	}},
+	"synthesize": {`[{prefix: 2001:db8:100:f000::/52, template: "{dashed}.dyn.example.net.", server: Knot}]`, func(c *Config) error {
+		if len(c.Synthesize) != 1 || c.Synthesize[0].Prefix != netip.MustParsePrefix("2001:db8:100:f000::/52") || c.Synthesize[0].Server != "knot" ||
+			c.Synthesize[0].Template.Render(netip.MustParseAddr("2001:db8:100:f000::7"), "") != "2001-db8-100-f000--7.dyn.example.net." {
+			return fmt.Errorf("Synthesize = %+v", c.Synthesize)
+		}
+		return nil
+	}},
 	"zone_template": {"{primary: ns1.example.net., ns: [ns1.example.net., ns2.example.net.]}", want("ZoneTemplate",
 		func(c *Config) [3]string {
 			return [3]string{c.ZoneTemplate.MName, strings.Join(c.ZoneTemplate.NS, " ")}

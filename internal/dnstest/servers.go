@@ -176,3 +176,27 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// StartKnotConf runs knotd with the configuration body gives (everything
+// after the server, log and database sections, which it writes itself for
+// 127.0.0.1 and a free port) and waits until it answers the SOA of every zone
+// listed. For tests of configuration rdnsctl prints (mod-synthrecord).
+func StartKnotConf(tb testing.TB, zones []Zone, body string) string {
+	tb.Helper()
+	bin, err := exec.LookPath("knotd")
+	if err != nil {
+		tb.Skip("knotd not found: install knot")
+	}
+	return start(tb, "knotd", zones, func(dir string, port int, zs []Zone) (string, []string) {
+		conf := fmt.Sprintf(`server:
+    listen: 127.0.0.1@%[2]d
+    rundir: %[1]s
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: %[1]s
+`, dir, port) + body
+		return conf, []string{bin, "-c", filepath.Join(dir, "knot.conf")}
+	})
+}
