@@ -33,12 +33,12 @@ type Config struct {
 	ClasslessStyle rdns.Style
 	Defaults       rdns.Defaults
 	// Synthesize lists the prefixes whose PTRs the DNS servers synthesize.
-	Synthesize []bulk.SynthEntry
-	ZoneTemplate   ZoneTemplate
-	Journal        string
-	Operator       string
-	Deprovision    string
-	Notify         string
+	Synthesize   []bulk.SynthEntry
+	ZoneTemplate ZoneTemplate
+	Journal      string
+	Operator     string
+	Deprovision  string
+	Notify       string
 	// Servers are the live servers (servers:); RemoteZones the zones read
 	// from and written to one of them ({origin, server} in zones:).
 	Servers     []ServerConfig
