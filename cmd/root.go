@@ -82,8 +82,10 @@ func Main() int {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	// The handler stays installed until the process exits: a SIGINT that
+	// arrives after the command returned (while main exits) must not kill
+	// the process with Go's default action instead of its exit status.
+	ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt)
 	app := &App{IO: System(), Now: time.Now, Args: os.Args}
 	return app.Run(ctx, os.Args[1:])
 }
