@@ -133,9 +133,12 @@ func StartBINDPairIncluding(tb testing.TB, zones []PairZone, include string) *Pa
 	p.writeSecondaryConf(ports[1])
 
 	p.pstop = p.run(named, "p", p.Primary)
+	p.sstop = func() {}
+	// registered before the secondary starts: a secondary that fails to
+	// start must not leave the primary running
+	tb.Cleanup(func() { p.sstop(); p.pstop() })
 	p.sstart = func() { p.sstop = p.run(named, "s", p.Secondary) }
 	p.sstart()
-	tb.Cleanup(func() { p.sstop(); p.pstop() })
 	return p
 }
 
