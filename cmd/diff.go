@@ -242,8 +242,17 @@ func gitExport(ref, path, dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// the ref is the user's (or a pull request's) text: never let git read
+	// it as an option (--output=FILE), and archive the commit it names
+	if strings.HasPrefix(ref, "-") {
+		return "", usageErrorf("--git-base %q: a ref does not start with '-'", ref)
+	}
+	commit, err := exec.Command("git", "-C", root, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}").Output()
+	if err != nil {
+		return "", usageErrorf("--git-base %q: not a commit of %s", ref, root)
+	}
 	var stderr bytes.Buffer
-	cmd := exec.Command("git", "-C", root, "archive", "--format=tar", ref, "--", filepath.ToSlash(rel))
+	cmd := exec.Command("git", "-C", root, "archive", "--format=tar", strings.TrimSpace(string(commit)), "--", filepath.ToSlash(rel))
 	cmd.Stderr = &stderr
 	tarData, err := cmd.Output()
 	if err != nil {

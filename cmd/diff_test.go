@@ -82,4 +82,16 @@ func TestDiffGitBase(t *testing.T) {
 	if out.Summary["added"] != 2 || len(out.Changes) != 2 {
 		t.Fatalf("want 203.0.113.128 and .129 added (130, 131 exist): %s", r.out)
 	}
+	// a ref is never an option to git (it would write the file), and a ref
+	// that names no commit is a usage error
+	stolen := filepath.Join(dir, "stolen.txt")
+	for _, ref := range []string{"--output=" + stolen, "-o" + stolen, "no-such-ref", "HEAD:zones"} {
+		r = run(t, "", "", "diff", "--git-base="+ref, "--zones", filepath.Join(dir, "zones"))
+		if r.code != 2 {
+			t.Errorf("--git-base=%s: exit %d, want 2\n%s", ref, r.code, r.err)
+		}
+		if _, err := os.Stat(stolen); err == nil {
+			t.Fatalf("--git-base=%s made git write %s", ref, stolen)
+		}
+	}
 }
