@@ -185,10 +185,12 @@ func regular(m fs.FileMode) error {
 	case m.IsDir():
 		return errors.New("not a file: a directory")
 	}
-	return fmt.Errorf("not a regular file (%s): refused", fileKind(m))
+	return fmt.Errorf("not a regular file (%s): refused", FileKind(m))
 }
 
-func fileKind(m fs.FileMode) string {
+// FileKind names what a non-regular file is, for the message that refuses
+// it ("a FIFO", "a character device", ...).
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeNamedPipe != 0:
 		return "a FIFO"
@@ -200,6 +202,8 @@ func fileKind(m fs.FileMode) string {
 		return "a device"
 	case m&fs.ModeSymlink != 0:
 		return "a symlink"
+	case m.IsDir():
+		return "a directory"
 	}
 	return "mode " + m.String()
 }

@@ -621,7 +621,7 @@ func (c *collector) addFileOS(sp Spec, root, rel string, mode fs.FileMode) {
 		}
 		j.link, j.path, j.key = full, target, target
 	case !mode.IsRegular():
-		c.fail(sp, full, "", fmt.Errorf("%s: not a regular file (%s): refused", full, fileKind(mode)))
+		c.fail(sp, full, "", fmt.Errorf("%s: not a regular file (%s): refused", full, zonefile.FileKind(mode)))
 		return
 	}
 	j.roots = c.roots
@@ -657,22 +657,6 @@ func (c *collector) inRoots(p string) bool {
 	return false
 }
 
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeSymlink != 0:
-		return "a symlink"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "mode " + m.String()
-}
-
 // addFS adds the jobs of one spec inside an fs.FS.
 func (c *collector) addFS(fsys fs.FS, sp Spec) error {
 	p := path.Clean(strings.TrimPrefix(filepath.ToSlash(sp.Path), "./"))
@@ -686,7 +670,7 @@ func (c *collector) addFS(fsys fs.FS, sp Spec) error {
 	add := func(p string, mode fs.FileMode) {
 		j := job{fsys: fsys, rel: p, key: p, origin: sp.Origin, path: p, spec: sp}
 		if !mode.IsRegular() {
-			c.fail(sp, p, "", fmt.Errorf("%s: not a regular file (%s): refused", p, fileKind(mode)))
+			c.fail(sp, p, "", fmt.Errorf("%s: not a regular file (%s): refused", p, zonefile.FileKind(mode)))
 			return
 		}
 		c.jobs = append(c.jobs, j)
@@ -735,7 +719,7 @@ func loadJob(j job, opt Options) (z *Zone, problems, err, fatal error) {
 		return nil, nil, nil, fmt.Errorf("%s: %w", name, serr)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%s: not a regular file (%s): refused", name, fileKind(st.Mode())), nil
+		return nil, nil, fmt.Errorf("%s: not a regular file (%s): refused", name, zonefile.FileKind(st.Mode())), nil
 	}
 	data, rerr := fs.ReadFile(j.fsys, j.rel)
 	if rerr != nil {
