@@ -84,10 +84,7 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 	if opt.Move && opt.External {
 		return cs, fmt.Errorf("%s: --move sends the PTRs to a child zone we host, which --external says we do not", p)
 	}
-	glue := map[string][]netip.Addr{}
-	for n, addrs := range opt.Glue {
-		glue[rdns.CanonicalHostname(n)] = addrs
-	}
+	glue := canonicalGlue(opt.Glue)
 	for _, c := range cuts {
 		child := s.Zone(c.owner)
 		if opt.External && child != nil {
@@ -100,20 +97,8 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 		if len(ns) == 0 {
 			return cs, fmt.Errorf("%s: the delegation of %s needs the name servers (--ns NAME, repeatable)", p, c.owner)
 		}
-		for i, n := range ns {
-			n = rdns.CanonicalHostname(n)
-			if err := rdns.CheckHostname(n); err != nil {
-				return cs, fmt.Errorf("--ns %s: %w", n, err)
-			}
-			ns[i] = n
-		}
-		for n, addrs := range glue {
-			if !slices.Contains(ns, n) {
-				return cs, fmt.Errorf("glue for %s, which is not one of the name servers", n)
-			}
-			if !inside(n, c.parent.Origin) && len(addrs) > 0 {
-				return cs, fmt.Errorf("--ns %s: glue is only for a name server inside the zone, and %s lies outside %s", n, n, c.parent.Origin)
-			}
+		if err := checkNameServers(ns, glue, c.parent.Origin, func(n string) bool { return inside(n, c.parent.Origin) }); err != nil {
+			return cs, err
 		}
 		parent := c.parent
 		childFile := ""

@@ -74,24 +74,9 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 	if len(ns) == 0 {
 		ns = apexNS(parent)
 	}
-	glue := map[string][]netip.Addr{}
-	for n, addrs := range opt.Glue {
-		glue[rdns.CanonicalHostname(n)] = addrs
-	}
-	for i, n := range ns {
-		n = rdns.CanonicalHostname(n)
-		if err := rdns.CheckHostname(n); err != nil {
-			return cs, fmt.Errorf("--ns %s: %w", n, err)
-		}
-		ns[i] = n
-	}
-	for n, addrs := range glue {
-		if !slices.Contains(ns, n) {
-			return cs, fmt.Errorf("glue for %s, which is not one of the name servers", n)
-		}
-		if in := inside(n, childOrigin) || inside(n, parent.Origin); !in && len(addrs) > 0 {
-			return cs, fmt.Errorf("--ns %s: glue is only for a name server inside the zone, and %s lies outside %s", n, n, parent.Origin)
-		}
+	glue := canonicalGlue(opt.Glue)
+	if err := checkNameServers(ns, glue, parent.Origin, func(n string) bool { return inside(n, childOrigin) || inside(n, parent.Origin) }); err != nil {
+		return cs, err
 	}
 	for _, n := range ns {
 		if !inside(n, childOrigin) && !inside(n, parent.Origin) {
@@ -389,4 +374,36 @@ func apexNS(z *zoneset.Zone) []string {
 		}
 	}
 	return out
+}
+
+// canonicalGlue is the --ns NAME=ADDRESS glue keyed by canonical names.
+func canonicalGlue(g map[string][]netip.Addr) map[string][]netip.Addr {
+	out := make(map[string][]netip.Addr, len(g))
+	for n, addrs := range g {
+		out[rdns.CanonicalHostname(n)] = addrs
+	}
+	return out
+}
+
+// checkNameServers canonicalises and checks the name servers of a
+// delegation, in place, and the glue given for them: glue only for one of
+// them, and addresses only for a name inZone says lies inside the zones
+// (parentOrigin names the zone in the message).
+func checkNameServers(ns []string, glue map[string][]netip.Addr, parentOrigin string, inZone func(string) bool) error {
+	for i, n := range ns {
+		n = rdns.CanonicalHostname(n)
+		if err := rdns.CheckHostname(n); err != nil {
+			return fmt.Errorf("--ns %s: %w", n, err)
+		}
+		ns[i] = n
+	}
+	for n, addrs := range glue {
+		if !slices.Contains(ns, n) {
+			return fmt.Errorf("glue for %s, which is not one of the name servers", n)
+		}
+		if !inZone(n) && len(addrs) > 0 {
+			return fmt.Errorf("--ns %s: glue is only for a name server inside the zone, and %s lies outside %s", n, n, parentOrigin)
+		}
+	}
+	return nil
 }
