@@ -156,16 +156,7 @@ func (p *Pair) primaryConf(transfers bool) string {
 include %[2]q;
 include %[8]q;
 options {
-	directory "%[3]s/p";
-	pid-file "%[3]s/p/named.pid";
-	listen-on port %[4]s { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	query-source address 127.0.0.1;
-	transfer-source 127.0.0.1;
-	notify-source 127.0.0.1;
-	notify explicit;
+%[9]s	notify explicit;
 	also-notify { 127.0.0.1 port %[5]s; };
 	transfers-out 200;
 	notify-rate 5000;
@@ -173,7 +164,7 @@ options {
 	allow-transfer { %[6]s };
 };
 controls { inet 127.0.0.1 port %[7]d allow { 127.0.0.1; } keys { rndc-key; }; };
-`, p.KeyFile, p.RNDCKeyFile, p.Dir, port, sport, acl, p.ControlPort, p.xfrKeyFile)
+`, p.KeyFile, p.RNDCKeyFile, p.Dir, port, sport, acl, p.ControlPort, p.xfrKeyFile, loopbackOptions(filepath.Join(p.Dir, "p"), port))
 	if p.include != "" {
 		fmt.Fprintf(&b, "include %q;\n", p.include)
 	}
@@ -193,23 +184,14 @@ func (p *Pair) writeSecondaryConf(port int) {
 	fmt.Fprintf(&b, `include %[1]q;
 include %[5]q;
 options {
-	directory "%[2]s/s";
-	pid-file "%[2]s/s/named.pid";
-	listen-on port %[3]d { 127.0.0.1; };
-	listen-on-v6 { none; };
-	recursion no;
-	dnssec-validation no;
-	query-source address 127.0.0.1;
-	transfer-source 127.0.0.1;
-	notify-source 127.0.0.1;
-	notify no;
+%[6]s	notify no;
 	allow-transfer { key %[4]s; };
 	transfers-in 200;
 	transfers-per-ns 200;
 	serial-query-rate 5000;
 };
 controls { };
-`, p.KeyFile, p.Dir, port, p.KeyName, p.xfrKeyFile)
+`, p.KeyFile, p.Dir, port, p.KeyName, p.xfrKeyFile, loopbackOptions(filepath.Join(p.Dir, "s"), fmt.Sprint(port)))
 	for _, z := range p.zones {
 		fmt.Fprintf(&b, "zone %q { type secondary; primaries { 127.0.0.1 port %s key xfr-key; }; file %q; };\n",
 			z.Origin, pport, filepath.Join(p.Dir, "s", strings.TrimSuffix(z.Origin, ".")+".bak"))
@@ -308,4 +290,20 @@ func freePorts(n int) ([]int, error) {
 		}
 	}
 	return ports, nil
+}
+
+// loopbackOptions are the options both servers of a pair share: their own
+// directory, 127.0.0.1 only, no recursion or validation, and every query,
+// transfer and notify of their own sent from 127.0.0.1.
+func loopbackOptions(dir, port string) string {
+	return fmt.Sprintf(`	directory %[1]q;
+	pid-file %[2]q;
+	listen-on port %[3]s { 127.0.0.1; };
+	listen-on-v6 { none; };
+	recursion no;
+	dnssec-validation no;
+	query-source address 127.0.0.1;
+	transfer-source 127.0.0.1;
+	notify-source 127.0.0.1;
+`, dir, filepath.Join(dir, "named.pid"), port)
 }
