@@ -19,6 +19,7 @@ const (
 	StatusDHCP                     // dynamic pool address (NetBox dhcp and slaac, phpIPAM DHCP)
 	StatusDeprecated               // recorded but going away (NetBox deprecated, phpIPAM Offline)
 	StatusFree                     // recorded as available
+	StatusContainer                // a prefix that holds other prefixes (NetBox container); prefixes only
 )
 
 var statusNames = [...]string{
@@ -27,6 +28,7 @@ var statusNames = [...]string{
 	StatusDHCP:       "dhcp",
 	StatusDeprecated: "deprecated",
 	StatusFree:       "free",
+	StatusContainer:  "container",
 }
 
 func (s Status) String() string {
@@ -39,6 +41,23 @@ func (s Status) String() string {
 // InUse reports whether the address is taken: active, reserved or dhcp.
 func (s Status) InUse() bool {
 	return s == StatusActive || s == StatusReserved || s == StatusDHCP
+}
+
+// Assigned reports whether a prefix with this status is given to someone
+// and must be covered by reverse DNS: active or reserved.
+func (s Status) Assigned() bool { return s == StatusActive || s == StatusReserved }
+
+// PrefixRecord is one row of a prefix export (NetBox prefixes, phpIPAM
+// subnets, a generic CSV with a prefix column and no address column): a
+// block the IPAM assigns to a customer, or holds.
+type PrefixRecord struct {
+	Prefix      netip.Prefix // masked; a prefix with host bits is a bad row, never masked silently
+	Customer    string       // tenant / customer / owner
+	VRF         string       // "" means the global table
+	Role        string       // NetBox role, as given
+	Description string
+	Line        int32  // 1-based physical line of the row in the source file
+	Status      Status // active, reserved, deprecated, container (NetBox); what the IPAM says
 }
 
 // Record is one address row of an export. It is kept small (80 bytes plus
@@ -126,6 +145,10 @@ type Export struct {
 	Format   Format         // the format actually used
 	Records  []Record       // in file order, only rows in the wanted VRFs
 	Prefixes []netip.Prefix // distinct containing prefixes of those rows, sorted and masked
+	// PrefixRecords are the rows of a prefix export, in file order, only
+	// those in the wanted VRFs. An export holds address rows (Records) or
+	// prefix rows, not both.
+	PrefixRecords []PrefixRecord
 	Problems []Problem      // malformed rows (skipped) and warnings, in file order
 	Skipped  int            // rows dropped for being in another VRF
 	// Lines is the number of physical lines of the input; Blank how many
