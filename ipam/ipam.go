@@ -149,8 +149,8 @@ type Export struct {
 	// those in the wanted VRFs. An export holds address rows (Records) or
 	// prefix rows, not both.
 	PrefixRecords []PrefixRecord
-	Problems []Problem      // malformed rows (skipped) and warnings, in file order
-	Skipped  int            // rows dropped for being in another VRF
+	Problems      []Problem // malformed rows (skipped) and warnings, in file order
+	Skipped       int       // rows dropped for being in another VRF
 	// Lines is the number of physical lines of the input; Blank how many
 	// of them are empty (encoding/csv skips those).
 	Lines, Blank int
