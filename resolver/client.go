@@ -34,6 +34,13 @@ type Client struct {
 	waiting []*op // waiting for flight to drop below Config.MaxInFlight
 	nwait   atomic.Int64
 
+	// Servers asked directly (SOAAtFunc) that are not among the configured
+	// ones, each with one socket, opened on first use; directs is the list
+	// the sweeper reads.
+	dmu     sync.Mutex
+	direct  map[netip.AddrPort]*server
+	directs atomic.Pointer[[]*server]
+
 	closed  chan struct{}
 	shut    atomic.Bool // Close was called
 	once    sync.Once
@@ -115,6 +122,11 @@ func (c *Client) Close() error {
 		for _, srv := range c.servers {
 			closeAll(srv.socks)
 		}
+		c.dmu.Lock()
+		for _, srv := range c.direct {
+			closeAll(srv.socks)
+		}
+		c.dmu.Unlock()
 		c.readers.Wait()
 		c.wmu.Lock()
 		waiting := c.waiting

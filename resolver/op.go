@@ -34,8 +34,11 @@ type op struct {
 	edns  bool
 	first bool // being begun: callbacks must not run in this goroutine
 	srv   *server
-	r     response
-	resp  []byte // an answer read over TCP
+	// direct is the one server a direct question goes to (SOAAtFunc),
+	// without recursion; nil: the configured servers in turn.
+	direct *server
+	r      response
+	resp   []byte // an answer read over TCP
 
 	// While outstanding on a socket (guarded by the socket's mu).
 	ctxOut context.Context
@@ -48,6 +51,8 @@ type op struct {
 	onPTR   func([]string, error)
 	onAddrs func([]netip.Addr, error)
 	onCanon func([]netip.Addr, string, error) // AddrsCanonical's: also the chain's last name
+	auth    Authority
+	onAuth  func(Authority, error) // SOAAtFunc's
 }
 
 var opPool = sync.Pool{New: func() any {
@@ -72,7 +77,7 @@ func (o *op) begin() {
 // query prepares the query for o.name and resets the attempts.
 func (o *op) query() {
 	o.edns = true
-	o.qlen = buildQuery(o.q, o.name, o.qtype, o.c.cfg.UDPSize)
+	o.qlen = buildQuery(o.q, o.name, o.qtype, o.c.cfg.UDPSize, o.direct == nil)
 	o.qsec = questionLen(o.q)
 	o.start = int(o.c.next.Add(1))
 	o.tries = 0
@@ -115,7 +120,11 @@ func (o *op) transmit() {
 // queues the query.
 func (o *op) transmitAcquired() {
 	c := o.c
-	o.srv = c.servers[(o.start+o.tries)%len(c.servers)]
+	if o.direct != nil {
+		o.srv = o.direct
+	} else {
+		o.srv = c.servers[(o.start+o.tries)%len(c.servers)]
+	}
 	sock := o.srv.pick()
 	first := o.first
 	o.first = false // once registered, o belongs to whoever takes it
@@ -194,7 +203,7 @@ func (o *op) retry(err *TempError) {
 		// A server that does not know EDNS0 (RFC 6891 §7): ask it again
 		// without, at once.
 		o.edns = false
-		o.qlen = buildQuery(o.q, o.name, o.qtype, 0)
+		o.qlen = buildQuery(o.q, o.name, o.qtype, 0, o.direct == nil)
 		o.send()
 		return
 	}
@@ -218,6 +227,10 @@ func (o *op) retry(err *TempError) {
 // follow the CNAME chain from the name asked and finish with the data at its
 // end, or ask for the chain's last name.
 func (o *op) handle() {
+	if o.onAuth != nil {
+		o.handleAuthority()
+		return
+	}
 	r := &o.r
 	switch r.rcode {
 	case dns.RcodeSuccess, dns.RcodeNameError:
@@ -352,11 +365,13 @@ func (o *op) malformed(err error) *TempError {
 // finish hands the result over and puts o back in the pool.
 func (o *op) finish(err error) {
 	ptrs, addrs, onPTR, onAddrs, onCanon := o.ptrs, o.addrs, o.onPTR, o.onAddrs, o.onCanon
+	auth, onAuth := o.auth, o.onAuth
 	canon := ""
 	if onCanon != nil && o.hops > 0 && err == nil {
 		canon = text(lastName(o.path))
 	}
 	o.ptrs, o.addrs, o.onPTR, o.onAddrs, o.onCanon, o.ctx, o.srv = nil, nil, nil, nil, nil, nil, nil
+	o.auth, o.onAuth, o.direct = Authority{}, nil, nil
 	o.r.msg = nil
 	o.c = nil
 	opPool.Put(o)
@@ -364,6 +379,11 @@ func (o *op) finish(err error) {
 		ptrs, addrs = nil, nil
 	}
 	switch {
+	case onAuth != nil:
+		if err != nil {
+			auth = Authority{Server: auth.Server}
+		}
+		onAuth(auth, err)
 	case onPTR != nil:
 		onPTR(ptrs, err)
 	case onCanon != nil:

@@ -53,9 +53,10 @@ const (
 
 // udpSock is a connected UDP socket carrying many outstanding queries.
 type udpSock struct {
-	srv  *server
-	conn *net.UDPConn
-	raw  syscall.RawConn
+	srv   *server
+	conn  *net.UDPConn
+	raw   syscall.RawConn
+	batch int // answers read per recvmmsg (readBatch; fewer for a direct server)
 
 	mu     sync.Mutex
 	ops    map[uint16]*op // by message ID: the outstanding queries (a small
@@ -87,7 +88,7 @@ func dialUDP(srv *server) (*udpSock, error) {
 		conn.Close()
 		return nil, err
 	}
-	return &udpSock{srv: srv, conn: conn, raw: raw, ops: make(map[uint16]*op, 256)}, nil
+	return &udpSock{srv: srv, conn: conn, raw: raw, batch: readBatch, ops: make(map[uint16]*op, 256)}, nil
 }
 
 // send registers o's attempt under a fresh random message ID and queues its
@@ -231,13 +232,13 @@ func (s *udpSock) failQueries(queue []byte, ends []int, err error) {
 func (s *udpSock) read(wg *sync.WaitGroup, sent *atomic.Uint64) {
 	defer wg.Done()
 	var rs mmsgState
-	bufs := make([][]byte, readBatch)
+	bufs := make([][]byte, s.batch)
 	for i := range bufs {
 		bufs[i] = make([]byte, readSize)
 	}
-	lens := make([]int, readBatch)
-	truncs := make([]bool, readBatch)
-	ready := make([]*op, readBatch)
+	lens := make([]int, s.batch)
+	truncs := make([]bool, s.batch)
+	ready := make([]*op, s.batch)
 	held := make([]*udpSock, 0, len(s.srv.socks))
 	for {
 		n, err := s.readBatch(&rs, bufs, lens, truncs)
@@ -303,7 +304,7 @@ func (c *Client) sweep(tick time.Duration, ticks uint32) {
 		case <-t.C:
 		}
 		epoch := c.epoch.Add(1)
-		for _, srv := range c.servers {
+		for _, srv := range c.allServers() {
 			for _, s := range srv.socks {
 				buf, errs = s.expire(epoch, ticks, &c.timeouts, buf[:0], errs[:0])
 				for i, o := range buf {

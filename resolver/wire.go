@@ -84,11 +84,15 @@ slow:
 
 // buildQuery writes a query for qname (wire form) and qtype into q (which must
 // have room for headerLen+maxName+4+optLen bytes) and returns its length.
-// The ID (q[0:2]) is set per attempt. udpSize 0 leaves out EDNS0.
-func buildQuery(q []byte, qname []byte, qtype uint16, udpSize uint16) int {
+// The ID (q[0:2]) is set per attempt. udpSize 0 leaves out EDNS0. rd sets
+// the RD bit: harmless to authoritative servers, needed by recursive ones;
+// a question about what one server itself holds goes without it.
+func buildQuery(q []byte, qname []byte, qtype uint16, udpSize uint16, rd bool) int {
 	clear(q[:headerLen])
-	q[2] = 0x01 // RD: harmless to authoritative servers, needed by recursive ones
-	q[5] = 1    // QDCOUNT
+	if rd {
+		q[2] = 0x01
+	}
+	q[5] = 1 // QDCOUNT
 	n := headerLen + copy(q[headerLen:], qname)
 	binary.BigEndian.PutUint16(q[n:], qtype)
 	binary.BigEndian.PutUint16(q[n+2:], dns.ClassINET)
