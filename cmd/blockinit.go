@@ -70,6 +70,9 @@ createReverse6/createForward6 Lua records, so a synthesized PTR and the address
 of its name confirm each other. The template is --template, else that of the
 config's synthesize entry covering the block, else the default. Without a CIDR,
 --synthesize prints the configuration of every synthesize entry of that server.
+Knot's reverse module goes to the loaded zone that serves the block (a /52 entry
+in the /48 zone), else to each loaded zone inside it, else, with a comment, to
+the block's own nibble zone.
 ` + changeHelp + "\n" + exitStatusHelp,
 		Example: `  # preview, then apply
   rdnsctl block-init 198.51.100.0/24 --template '{dashed}.customers.example.net.'
@@ -212,8 +215,24 @@ func countAddrs(blocks []netip.Prefix, opt bulk.InitOptions) int {
 
 // printSynthesize prints the Knot or PowerDNS configuration that generates
 // the block's PTRs on the fly.
+// Knot's modules go to the loaded zones that serve the blocks, so the zones
+// are loaded when any are configured.
 func (a *App) printSynthesize(kind string, blocks []netip.Prefix, opt bulk.InitOptions) error {
-	out, err := bulk.Synthesize(strings.ToLower(kind), blocks, opt.Template, opt.Defaults, a.cfg.Synthesize)
+	var loaded []rdns.ZoneName
+	if specs, err := a.zoneSpecs(); err != nil {
+		return err
+	} else if len(specs) > 0 || len(a.cfg.RemoteZones) > 0 {
+		s, err := a.loadZonesReadOnly()
+		if err != nil {
+			return err
+		}
+		for _, z := range s.Zones {
+			if z.Reverse {
+				loaded = append(loaded, z.Name)
+			}
+		}
+	}
+	out, err := bulk.Synthesize(strings.ToLower(kind), blocks, opt.Template, opt.Defaults, a.cfg.Synthesize, loaded)
 	if err != nil {
 		return &usageError{err}
 	}
