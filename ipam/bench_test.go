@@ -3,8 +3,10 @@ package ipam
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -105,6 +107,44 @@ func BenchmarkReadSmall(b *testing.B) {
 	for b.Loop() {
 		if _, err := Read(bytes.NewReader(data), "small.csv", Options{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// prefixRows is the size of a large ISP's prefix export: 100k customer
+// prefixes.
+const prefixRows = 100_000
+
+var prefixStatus = [...]string{"active", "active", "active", "active", "active", "reserved", "deprecated", "container"}
+
+// benchPrefix is the i-th /56 of 2001:db8::/32, in address order.
+func benchPrefix(i int) netip.Prefix {
+	return netip.MustParsePrefix(fmt.Sprintf("2001:db8:%x:%x::/56", i>>8, (i&0xff)<<8))
+}
+
+// prefixExport is a NetBox prefix import of n rows.
+func prefixExport(n int) string {
+	var b strings.Builder
+	b.WriteString("prefix,vrf,tenant,status,role,description,tags\n")
+	for i := range n {
+		fmt.Fprintf(&b, "2001:db8:%x:%x::/56,,Customer %d,%s,Customer,\"Line %d, customer port\",\n", i>>8, (i&0xff)<<8, i%5000, prefixStatus[i%8], i)
+	}
+	return b.String()
+}
+
+var netboxPrefixCSV = sync.OnceValue(func() []byte { return []byte(prefixExport(prefixRows)) })
+
+func BenchmarkReadPrefixes(b *testing.B) {
+	data := netboxPrefixCSV()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		exp, err := Read(bytes.NewReader(data), "bench.csv", Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(exp.PrefixRecords) != prefixRows || len(exp.Problems) != 0 {
+			b.Fatalf("%d prefix records, %d problems", len(exp.PrefixRecords), len(exp.Problems))
 		}
 	}
 }

@@ -72,9 +72,29 @@ var csvStatus = []word{
 	{"unallocated", StatusFree},
 }
 
+// prefixNames returns the lower-cased column names of a prefix export,
+// for detection.
+func (c Columns) prefixNames() []string {
+	return []string{
+		strings.ToLower(strings.TrimSpace(c.Prefix)),
+		strings.ToLower(strings.TrimSpace(c.Status)),
+		strings.ToLower(strings.TrimSpace(c.Customer)),
+		strings.ToLower(strings.TrimSpace(c.VRF)),
+		"role", "description",
+	}
+}
+
+// csvPrefixStatus is the generic vocabulary of prefix rows: that of
+// address rows, and container (NetBox's word for a prefix that holds
+// others).
+var csvPrefixStatus = append([]word{{"container", StatusContainer}}, csvStatus...)
+
 type csvImporter struct{ cols }
 
-func newCSV(h header, c Columns) (*csvImporter, error) {
+// newCSV returns the importer of a generic CSV: of address rows when the
+// header has the address column, else of prefix rows when it has the
+// prefix column.
+func newCSV(h header, c Columns) (importer, error) {
 	explicit := c
 	c = c.withDefaults()
 	var missing []string
@@ -85,6 +105,24 @@ func newCSV(h header, c Columns) (*csvImporter, error) {
 		}
 		return i
 	}
+	if h.col(strings.ToLower(strings.TrimSpace(c.Address))) < 0 {
+		if pi := h.col(strings.ToLower(strings.TrimSpace(c.Prefix))); pi >= 0 {
+			imp := &csvPrefixImporter{pcols{
+				prefix:   pi,
+				status:   find(c.Status, explicit.Status),
+				customer: find(c.Customer, explicit.Customer),
+				vrf:      find(c.VRF, explicit.VRF),
+				role:     h.col("role"),
+				desc:     h.col("description"),
+				mask:     -1,
+				parent:   -1,
+			}}
+			if len(missing) > 0 {
+				return nil, fmt.Errorf("CSV header has no column %s", strings.Join(missing, ", "))
+			}
+			return imp, nil
+		}
+	}
 	imp := &csvImporter{cols{
 		addr:     find(c.Address, c.Address), // always required
 		host:     find(c.Hostname, explicit.Hostname),
@@ -93,6 +131,9 @@ func newCSV(h header, c Columns) (*csvImporter, error) {
 		vrf:      find(c.VRF, explicit.VRF),
 		prefix:   find(c.Prefix, explicit.Prefix),
 	}}
+	if imp.cols.addr < 0 {
+		return nil, fmt.Errorf("CSV header has no column %q (an address export) nor %q (a prefix export)", c.Address, c.Prefix)
+	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("CSV header has no column %s", strings.Join(missing, ", "))
 	}
@@ -115,6 +156,34 @@ func (*csvImporter) status(s string) (Status, error) {
 		return StatusActive, nil
 	}
 	if st, ok := lookup(csvStatus, s); ok {
+		return st, nil
+	}
+	return 0, fmt.Errorf("unknown status %s", rdns.Quote(s, 80))
+}
+
+// csvPrefixImporter reads a generic CSV of prefix rows: the prefix
+// column, and status, customer, vrf, role and description.
+type csvPrefixImporter struct{ pcols }
+
+func (*csvPrefixImporter) format() Format { return FormatCSV }
+
+func (c *csvPrefixImporter) pick(f []string, v *raw) {
+	c.pcols.pick(f, v)
+	if strings.EqualFold(v.vrf, "global") {
+		v.vrf = ""
+	}
+}
+
+func (*csvPrefixImporter) block(v *raw) (netip.Prefix, bool, error) {
+	p, err := parseBlock(v.prefix, "")
+	return p, false, err
+}
+
+func (*csvPrefixImporter) status(s string) (Status, error) {
+	if s == "" {
+		return StatusActive, nil
+	}
+	if st, ok := lookup(csvPrefixStatus, s); ok {
 		return st, nil
 	}
 	return 0, fmt.Errorf("unknown status %s", rdns.Quote(s, 80))

@@ -51,8 +51,8 @@ func choose(opt Options, fields []string) (importer, bool, error) {
 	case "", FormatAuto:
 		f = detect(h, fields, opt.Columns)
 		if f == "" {
-			return nil, false, fmt.Errorf("cannot tell the export format: the first line has no address column (%s) and is no phpIPAM per-subnet row; set the format (and for CSV the columns)",
-				strings.Join(addressNames(opt.Columns), ", "))
+			return nil, false, fmt.Errorf("cannot tell the export format: the first line has no address column (%s), no prefix column (%s) and is no phpIPAM per-subnet row; set the format (and for CSV the columns)",
+				strings.Join(addressNames(opt.Columns), ", "), strings.Join(prefixNames(opt.Columns), ", "))
 		}
 	case FormatCSV, FormatNetBox, FormatPhpIPAM:
 	default:
@@ -91,7 +91,26 @@ func detect(h header, fields []string, cols Columns) Format {
 	try(FormatNetBox, "ip address", netboxExportNames)
 	try(FormatPhpIPAM, "ip address", phpipamNames)
 	try(FormatPhpIPAM, "ip_addr", phpipamNames)
+	if best != "" {
+		return best
+	}
+	// No address column: a prefix export, if it has a prefix column.
+	try(FormatCSV, strings.ToLower(strings.TrimSpace(cols.Prefix)), cols.prefixNames())
+	try(FormatNetBox, "prefix", netboxPrefixNames)
+	try(FormatNetBox, "prefix (flat)", netboxPrefixNames)
+	try(FormatPhpIPAM, "subnet", phpipamSubnetNames)
 	return best
+}
+
+// prefixNames lists the prefix column names detection looks for.
+func prefixNames(c Columns) []string {
+	names := []string{strings.TrimSpace(c.withDefaults().Prefix)}
+	for _, n := range []string{"prefix", "Subnet"} {
+		if !strings.EqualFold(n, names[0]) {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // addressNames lists the address column names detection looks for.

@@ -1,6 +1,10 @@
 // Package ipam reads IP address exports from IPAM systems into one record
 // model: an address (parsed once), the host name its PTR should carry, a
 // status, the customer, the VRF, the containing prefix and the source line.
+// It reads prefix exports too (NetBox prefixes, phpIPAM subnets, a generic
+// CSV of prefixes): each row a [PrefixRecord], the block the IPAM assigns
+// to a customer or holds (see Prefix exports below). One file holds address
+// rows or prefix rows; [Merge] joins the exports of several files.
 //
 // # Formats
 //
@@ -52,6 +56,56 @@
 //     without a domain ("printer-2f") cannot be made fully qualified, so it is
 //     dropped with a warning like any other invalid name.
 //
+// # Prefix exports
+//
+// A header with no address column of any layout (see Detection) but a
+// prefix column is a prefix export. Its rows become Export.PrefixRecords
+// (Records and Prefixes stay empty: Prefixes is the space that address rows
+// name). The prefix must be a network: a prefix with host bits
+// (2001:db8::1/56) is a malformed row, reported at its line and skipped,
+// never masked into a guess. IPv4-mapped prefixes of /96 or longer are read
+// as the IPv4 prefix they map. The status, customer, VRF, role and
+// description are as the layout says; every rule of rows (below) holds.
+//
+//   - FormatCSV: the column Columns.Prefix (default prefix), and status,
+//     customer and vrf through Columns as for addresses, role and
+//     description by those names. Status words: those of addresses, and
+//     container; empty -> active.
+//
+//   - FormatNetBox, both shapes. The import field format
+//     (netbox/ipam/forms/bulk_import.py PrefixImportForm: prefix, vrf,
+//     tenant, vlan_group, vlan_site, vlan, status, role, scope_type,
+//     scope_name, scope_id, is_pool, mark_utilized, description, owner,
+//     comments, tags, and bulk update's id) and the UI table export
+//     (netbox/ipam/tables/ip.py PrefixTable verbose names: Prefix, Prefix
+//     (Flat), Depth, ID, Status, Children, VRF, Utilization, Tenant, Tenant
+//     Group, Scope, Scope Type, VLAN Group, VLAN, Role, Pool, Marked
+//     Utilized, Description, Contacts, Comments, Tags, Owner, Owner Group,
+//     Created, Last updated) share the names rdnsctl reads, and are read
+//     alike: tenant is the customer; status slugs or labels of
+//     PrefixStatusChoices, any case: container, active, reserved,
+//     deprecated; empty -> active. VRF "Global" or empty is the global
+//     table, and "name (rd)" (the UI's display of a VRF) is read as the
+//     name in both shapes.
+//
+//   - FormatPhpIPAM: the admin subnet export
+//     (app/admin/import-export/export-subnets.php: Section, Subnet,
+//     Description, VLAN, VLAN Domain, VRF, Master Subnet, Requests, Host
+//     check, Discover, custom fields) and the subnet import template
+//     (import-template.php: Section, Subnet, Mask, Description, VLAN,
+//     Domain, VRF, custom fields; or its field keys). Subnet is CIDR
+//     ("2001:db8::/48"), or an address with a Mask column holding a length
+//     or an IPv4 netmask (255.255.255.0); a CIDR Subnet wins over Mask, as
+//     in phpIPAM's import. A row whose Subnet is "NAME (folder)" is a
+//     folder, not a block, and is ignored. VRF "default" or empty is the
+//     global table. The customer is a custom field named Customer or Owner
+//     when there is one (phpIPAM's export has no customer column). A
+//     phpIPAM subnet has no status: every subnet is active, except that a
+//     subnet other rows of its VRF name as their Master Subnet is a
+//     container (it holds its customers' subnets and is not assigned
+//     itself); a Master Subnet of "/" (none) or "NAME [folder]" marks
+//     nothing, and one that is no prefix is a warning.
+//
 // # Detection
 //
 // With FormatAuto (or ""), the first line decides:
@@ -64,9 +118,16 @@
 //     and phpIPAM admin: IP Address) scores the number of header names it
 //     knows; the highest score wins, ties going to the generic CSV, then
 //     NetBox import, NetBox UI export and phpIPAM admin, in that order.
+//  3. Only when no layout has its address column is it a prefix export:
+//     the generic CSV (Columns.Prefix), NetBox (prefix or "Prefix (Flat)")
+//     and phpIPAM subnets (Subnet) score the same way, ties going to the
+//     generic CSV, then NetBox, then phpIPAM. So an address export is never
+//     read as a prefix export, whatever prefix or subnet column it has.
 //
 // An explicit format still picks the shape (NetBox import or UI export,
-// phpIPAM admin or per-subnet) from the first line.
+// phpIPAM admin or per-subnet, address or prefix rows) from the first line:
+// address rows when the layout's address column is there, else prefix rows
+// when its prefix column is.
 //
 // # Rows
 //

@@ -14,7 +14,7 @@ import (
 // addSeeds adds the testdata files and the corpus files whose names start
 // with one of prefixes (when the corpus is there), and extra inputs.
 func addSeeds(f *testing.F, prefixes []string, extra ...string) {
-	for _, dir := range []string{"testdata", corpusDir} {
+	for _, dir := range []string{"testdata", prefixDir, corpusDir} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
 		for _, file := range files {
 			for _, p := range prefixes {
@@ -74,6 +74,29 @@ func checkRead(t *testing.T, in []byte, format Format) {
 			t.Fatalf("record %d: VRF %q was not asked for", i, r.VRF)
 		}
 	}
+	if len(exp.Records) > 0 && len(exp.PrefixRecords) > 0 {
+		t.Fatalf("one export with %d address and %d prefix rows", len(exp.Records), len(exp.PrefixRecords))
+	}
+	for i, r := range exp.PrefixRecords {
+		switch {
+		case !r.Prefix.IsValid() || r.Prefix.Masked() != r.Prefix || r.Prefix.Addr().Is4In6() && r.Prefix.Bits() >= 96:
+			t.Fatalf("prefix record %d: bad prefix %v", i, r.Prefix)
+		case r.Line <= 0 || i > 0 && r.Line <= exp.PrefixRecords[i-1].Line:
+			t.Fatalf("prefix record %d: line %d after %v", i, r.Line, exp.PrefixRecords[:i])
+		case r.File != name:
+			t.Fatalf("prefix record %d: file %q", i, r.File)
+		case r.Status > StatusContainer || r.Status == StatusDHCP && exp.Format != FormatCSV || r.Status == StatusFree && exp.Format != FormatCSV:
+			t.Fatalf("prefix record %d: status %v in a %s export", i, r.Status, exp.Format)
+		case r.VRF != "" && !strings.EqualFold(r.VRF, "Blue"):
+			t.Fatalf("prefix record %d: VRF %q was not asked for", i, r.VRF)
+		}
+	}
+	if len(exp.PrefixRecords) > 0 && len(exp.Prefixes) > 0 {
+		t.Fatalf("a prefix export lists Prefixes %v", exp.Prefixes)
+	}
+	if len(exp.Sources) != 1 || exp.Sources[0] != (Source{File: name, Format: exp.Format, Records: len(exp.Records), PrefixRecords: len(exp.PrefixRecords)}) {
+		t.Fatalf("Sources = %+v", exp.Sources)
+	}
 	malformed := 0
 	for _, p := range exp.Problems {
 		// only the whole-file line count has no line of its own
@@ -102,8 +125,9 @@ func checkRead(t *testing.T, in []byte, format Format) {
 		t.Fatalf("strict read failed without malformed rows: %v", serr)
 	case malformed > 0 && serr == nil:
 		t.Fatalf("strict read passed %d malformed rows", malformed)
-	case serr == nil && len(sexp.Records) != len(exp.Records):
-		t.Fatalf("strict read has %d records, lenient %d", len(sexp.Records), len(exp.Records))
+	case serr == nil && (len(sexp.Records) != len(exp.Records) || len(sexp.PrefixRecords) != len(exp.PrefixRecords)):
+		t.Fatalf("strict read has %d records and %d prefix records, lenient %d and %d",
+			len(sexp.Records), len(sexp.PrefixRecords), len(exp.Records), len(exp.PrefixRecords))
 	case serr != nil:
 		if p, ok := serr.(Problem); !ok || (p.Line <= 0 && !strings.Contains(p.Msg, "some lines were not read as rows")) {
 			t.Fatalf("strict error %v (%T) is no Problem with a line", serr, serr)
@@ -143,6 +167,23 @@ func FuzzReadPhpIPAM(f *testing.F) {
 		"Section,IP Address,Hostname,VRF,Subnet,Tag\nS,192.0.2.1,h.example.net,default,192.0.2.0/24,\n",
 	)
 	f.Fuzz(func(t *testing.T, in []byte) {
+		checkRead(t, in, FormatPhpIPAM)
+	})
+}
+
+// FuzzReadPrefixes covers the prefix exports: NetBox prefixes (both
+// shapes), phpIPAM subnets, the generic CSV with a prefix column.
+func FuzzReadPrefixes(f *testing.F) {
+	addSeeds(f, []string{"netbox_prefixes", "phpipam_subnets", "generic_prefixes"},
+		"prefix,vrf,tenant,status,role,description\n2001:db8:100::/56,,Acme,active,,\n2001:db8::1/56,,B,container,,\n",
+		"Prefix,Status,VRF,Tenant\r\n2001:db8::/48,Container,Blue (65000:1),\r\n",
+		"Section;Subnet;Mask;VRF;Master Subnet\nS;2001:db8::;48;default;/\nS;2001:db8::/56;;;2001:db8::/48\nS;x (folder);;;/\n",
+		"subnet,mask\n192.0.2.0,255.255.255.0\n192.0.2.0,255.0.255.0\n",
+		"prefix,status\n::ffff:192.0.2.0/120,free\n2001:db8::,\n",
+	)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		checkRead(t, in, FormatAuto)
+		checkRead(t, in, FormatNetBox)
 		checkRead(t, in, FormatPhpIPAM)
 	})
 }

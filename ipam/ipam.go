@@ -56,9 +56,13 @@ type PrefixRecord struct {
 	VRF         string       // "" means the global table
 	Role        string       // NetBox role, as given
 	Description string
+	File        string // the export the row is in (the name given to Read)
 	Line        int32  // 1-based physical line of the row in the source file
 	Status      Status // active, reserved, deprecated, container (NetBox); what the IPAM says
 }
+
+// Where is the row's place, FILE:LINE, for findings and errors.
+func (p *PrefixRecord) Where() string { return p.File + ":" + strconv.Itoa(int(p.Line)) }
 
 // Record is one address row of an export. It is kept small (80 bytes plus
 // its strings): an export can have millions of rows.
@@ -146,14 +150,42 @@ type Export struct {
 	Records  []Record       // in file order, only rows in the wanted VRFs
 	Prefixes []netip.Prefix // distinct containing prefixes of those rows, sorted and masked
 	// PrefixRecords are the rows of a prefix export, in file order, only
-	// those in the wanted VRFs. An export holds address rows (Records) or
-	// prefix rows, not both.
+	// those in the wanted VRFs. One export file holds address rows
+	// (Records) or prefix rows, not both; a Merge of several can hold both.
+	// Prefixes does not list them: it is the space the address rows name.
 	PrefixRecords []PrefixRecord
-	Problems      []Problem // malformed rows (skipped) and warnings, in file order
-	Skipped       int       // rows dropped for being in another VRF
+	// Sources are the files read, in order: Read gives one, Merge the
+	// sources of every export merged. Records and PrefixRecords are in the
+	// same order (see RecordFile).
+	Sources  []Source
+	Problems []Problem // malformed rows (skipped) and warnings, in file order
+	Skipped  int       // rows dropped for being in another VRF
 	// Lines is the number of physical lines of the input; Blank how many
 	// of them are empty (encoding/csv skips those).
 	Lines, Blank int
+}
+
+// Source is one export file of an Export and how many of its rows it holds.
+type Source struct {
+	File          string // the name given to Read ("stdin" for standard input, say)
+	Format        Format
+	Records       int // address rows kept
+	PrefixRecords int // prefix rows kept
+}
+
+// RecordFile returns the file Records[i] was read from, "" when i is out of
+// range: a record's Line is a line of that file.
+func (e *Export) RecordFile(i int) string {
+	for _, s := range e.Sources {
+		if i < s.Records {
+			if i < 0 {
+				return ""
+			}
+			return s.File
+		}
+		i -= s.Records
+	}
+	return ""
 }
 
 // HasErrors reports whether the read lost or misread something (see

@@ -26,6 +26,29 @@ var netboxExportNames = []string{
 	"tags", "owner", "owner group", "created", "last updated",
 }
 
+// netboxPrefixNames are PrefixImportForm's fields (plus bulk update's id)
+// and PrefixTable's verbose column names, lower-cased: the two shapes of a
+// prefix export share their main names (prefix, vrf, tenant, status, role,
+// description), and are read alike.
+var netboxPrefixNames = []string{
+	// netbox/ipam/forms/bulk_import.py PrefixImportForm.Meta.fields
+	"prefix", "vrf", "tenant", "vlan_group", "vlan_site", "vlan", "status", "role", "scope_type", "scope_name",
+	"scope_id", "is_pool", "mark_utilized", "description", "owner", "comments", "tags", "id",
+	// netbox/ipam/tables/ip.py PrefixTable (Prefix, VRF, Tenant, Status,
+	// Role, VLAN, Description, Owner, Comments, Tags and ID are above)
+	"prefix (flat)", "depth", "children", "utilization", "tenant group", "scope", "scope type", "vlan group",
+	"pool", "marked utilized", "contacts", "owner group", "created", "last updated",
+}
+
+// netboxPrefixStatus holds PrefixStatusChoices (slugs; labels differ only
+// in case).
+var netboxPrefixStatus = []word{
+	{"container", StatusContainer},
+	{"active", StatusActive},
+	{"reserved", StatusReserved},
+	{"deprecated", StatusDeprecated},
+}
+
 // netboxStatus holds IPAddressStatusChoices; slugs and labels differ only
 // in case. SLAAC addresses are self-assigned, like a DHCP pool's.
 var netboxStatus = []word{
@@ -41,7 +64,9 @@ type netboxImporter struct {
 	export bool // the UI table export, not the import field format
 }
 
-func newNetBox(h header) (*netboxImporter, error) {
+// newNetBox returns the importer of a NetBox export: of IP addresses when
+// the header has an address column, else of prefixes.
+func newNetBox(h header) (importer, error) {
 	if i := h.col("address"); i >= 0 {
 		return &netboxImporter{cols: cols{
 			addr:     i,
@@ -62,7 +87,19 @@ func newNetBox(h header) (*netboxImporter, error) {
 			prefix:   -1,
 		}}, nil
 	}
-	return nil, errors.New(`NetBox header has no "address" (import format) or "IP Address" (UI export) column`)
+	if i := h.col("prefix", "prefix (flat)"); i >= 0 {
+		return &netboxPrefixImporter{pcols{
+			prefix:   i,
+			status:   h.col("status"),
+			customer: h.col("tenant"),
+			vrf:      h.col("vrf"),
+			role:     h.col("role"),
+			desc:     h.col("description"),
+			mask:     -1,
+			parent:   -1,
+		}}, nil
+	}
+	return nil, errors.New(`NetBox header has no "address" (import format) or "IP Address" (UI export) column, nor the "prefix" column of a prefix export`)
 }
 
 func (*netboxImporter) format() Format { return FormatNetBox }
@@ -105,4 +142,37 @@ func (*netboxImporter) status(s string) (Status, error) {
 		return st, nil
 	}
 	return 0, fmt.Errorf("unknown NetBox status %s (want active, reserved, deprecated, dhcp or slaac)", rdns.Quote(s, 80))
+}
+
+// netboxPrefixImporter reads NetBox prefixes, in the import field format
+// or the UI table export.
+type netboxPrefixImporter struct{ pcols }
+
+func (*netboxPrefixImporter) format() Format { return FormatNetBox }
+
+// pick reads the VRF as in both shapes: "Global" or empty is the global
+// table, and the UI's "name (rd)" is the name (an import names the VRF,
+// and a name ending in an RD in parentheses is read as that name too).
+func (n *netboxPrefixImporter) pick(f []string, v *raw) {
+	n.pcols.pick(f, v)
+	if strings.EqualFold(v.vrf, "global") {
+		v.vrf = ""
+	} else {
+		v.vrf = netboxVRFName(v.vrf)
+	}
+}
+
+func (*netboxPrefixImporter) block(v *raw) (netip.Prefix, bool, error) {
+	p, err := parseBlock(v.prefix, "")
+	return p, false, err
+}
+
+func (*netboxPrefixImporter) status(s string) (Status, error) {
+	if s == "" {
+		return StatusActive, nil // the model's default
+	}
+	if st, ok := lookup(netboxPrefixStatus, s); ok {
+		return st, nil
+	}
+	return 0, fmt.Errorf("unknown NetBox prefix status %s (want container, active, reserved or deprecated)", rdns.Quote(s, 80))
 }

@@ -19,6 +19,14 @@ var phpipamNames = []string{
 	"owner", "device", "note", "tag", "gateway", "is_gateway", "port", "location",
 }
 
+// phpipamSubnetNames are the column names of the admin subnet export
+// (app/admin/import-export/export-subnets.php) and of the subnet import
+// template (import-template.php, and the import's field keys).
+var phpipamSubnetNames = []string{
+	"section", "subnet", "mask", "description", "vlan", "vlan domain", "domain", "vrf", "master subnet",
+	"requests", "host check", "discover",
+}
+
 // phpipamStatus holds phpIPAM's default address tags (table ipTags) by name
 // and by id, as address_type_type_to_index passes an id through. Online is
 // not a default tag but a common custom one.
@@ -48,11 +56,26 @@ type phpipamImporter struct {
 }
 
 // newPhpIPAM returns the importer for the admin layout when the first row
-// is its header, or else for the per-subnet layout, and whether the first
-// row is data. Like phpIPAM, the per-subnet layout takes a first row that
-// is no address for a header.
-func newPhpIPAM(h header, fields []string) (*phpipamImporter, bool) {
+// is its header, for the subnet export or import when the first row is
+// theirs (a Subnet column and no IP address column), or else for the
+// per-subnet layout, and whether the first row is data. Like phpIPAM, the
+// per-subnet layout takes a first row that is no address for a header.
+func newPhpIPAM(h header, fields []string) (importer, bool) {
 	i := h.col("ip address", "ip_addr")
+	if i < 0 && !phpipamPositional(h, fields) {
+		if s := h.col("subnet"); s >= 0 {
+			return &phpipamSubnetImporter{pcols{
+				prefix:   s,
+				status:   -1, // phpIPAM subnets have none
+				customer: h.col("customer", "owner"),
+				vrf:      h.col("vrf"),
+				role:     -1,
+				desc:     h.col("description"),
+				mask:     h.col("mask"),
+				parent:   h.col("master subnet"),
+			}}, false
+		}
+	}
 	if i < 0 || phpipamPositional(h, fields) {
 		_, err := netip.ParseAddr(strings.TrimSpace(fields[0]))
 		return &phpipamImporter{subnet: true, cols: cols{
@@ -91,3 +114,34 @@ func (*phpipamImporter) status(s string) (Status, error) {
 	}
 	return 0, fmt.Errorf("unknown phpIPAM tag %s (want Used, Reserved, DHCP or Offline)", rdns.Quote(s, 80))
 }
+
+// phpipamSubnetImporter reads phpIPAM subnets: the admin subnet export
+// (Subnet is "ip/mask", or "description (folder)" for a folder) and the
+// subnet import (Subnet and Mask, or Subnet in CIDR form, which wins over
+// Mask as in import-subnets-check.php).
+type phpipamSubnetImporter struct{ pcols }
+
+func (*phpipamSubnetImporter) format() Format { return FormatPhpIPAM }
+
+func (p *phpipamSubnetImporter) pick(f []string, v *raw) {
+	p.pcols.pick(f, v)
+	if strings.EqualFold(v.vrf, "default") { // vrfId 0 in the import
+		v.vrf = ""
+	}
+}
+
+// block skips a folder: it holds subnets but is no block of its own.
+func (*phpipamSubnetImporter) block(v *raw) (netip.Prefix, bool, error) {
+	if strings.HasSuffix(v.prefix, "(folder)") {
+		return netip.Prefix{}, true, nil
+	}
+	if v.mask == "" && v.prefix != "" && strings.IndexByte(v.prefix, '/') < 0 {
+		return netip.Prefix{}, false, fmt.Errorf("subnet %s has no mask (give Mask, or the subnet in CIDR form)", rdns.Quote(v.prefix, 80))
+	}
+	p, err := parseBlock(v.prefix, v.mask)
+	return p, false, err
+}
+
+// status: a phpIPAM subnet has no status; it is active (a master subnet is
+// made a container after the read, see markParents).
+func (*phpipamSubnetImporter) status(string) (Status, error) { return StatusActive, nil }

@@ -17,22 +17,40 @@ import (
 // An importer maps the data rows of one export layout onto raw values.
 // Read chooses one (see choose) and does everything the layouts share:
 // decoding, line numbers, address, prefix and host name checks, VRF filter.
+// A layout of address rows is an addressImporter, one of prefix rows a
+// prefixImporter.
 type importer interface {
 	// format is the format reported in Export.Format.
 	format() Format
 	// pick copies the trimmed text of the mapped columns of one data row
 	// into v. It normalises the VRF: "" for the global table.
 	pick(fields []string, v *raw)
-	// addr parses the address column.
-	addr(text string) (netip.Addr, netip.Prefix, error)
 	// status maps the layout's status text to a Status.
 	status(text string) (Status, error)
+}
+
+// An addressImporter reads address rows (Export.Records).
+type addressImporter interface {
+	importer
+	// addr parses the address column.
+	addr(text string) (netip.Addr, netip.Prefix, error)
+}
+
+// A prefixImporter reads prefix rows (Export.PrefixRecords).
+type prefixImporter interface {
+	importer
+	// block parses the row's prefix from the picked columns (v.prefix,
+	// and v.mask where the layout has one). skip is a row that names no
+	// block and is no error (a phpIPAM folder): it is ignored.
+	block(v *raw) (p netip.Prefix, skip bool, err error)
 }
 
 // raw holds the text of the columns a layout maps, for one row. The
 // strings point into the CSV reader's row and must not be kept.
 type raw struct {
 	addr, host, status, customer, vrf, prefix string
+	// prefix rows only
+	role, desc, mask, parent string
 }
 
 const (
@@ -431,6 +449,13 @@ type decoder struct {
 	size     int64 // the input's size, or 0
 	presized bool
 
+	addrs  addressImporter // one of these two is set
+	blocks prefixImporter
+	roles  map[string]string
+	// parents are the (VRF, prefix) pairs other prefix rows name as
+	// their parent (phpIPAM's Master Subnet): containers
+	parents map[vrfPrefix]struct{}
+
 	wantGlobal   bool
 	wantVRFs     []string
 	vrfs         map[string]vrfEntry // VRF text as picked -> kept name, wanted
@@ -460,6 +485,13 @@ func newDecoder(name string, opt Options, imp importer) *decoder {
 		vrfs:      map[string]vrfEntry{},
 		customers: map[string]string{},
 		prefixes:  map[netip.Prefix]struct{}{},
+	}
+	switch imp := imp.(type) {
+	case prefixImporter:
+		d.blocks = imp
+		d.roles = map[string]string{}
+	case addressImporter:
+		d.addrs = imp
 	}
 	if len(opt.VRFs) == 0 {
 		d.wantGlobal = true
@@ -532,7 +564,10 @@ func (d *decoder) row(fields []string, line int) error {
 		d.exp.Skipped++
 		return nil
 	}
-	addr, prefix, err := d.imp.addr(v.addr)
+	if d.blocks != nil {
+		return d.prefixRow(v, vrf, line)
+	}
+	addr, prefix, err := d.addrs.addr(v.addr)
 	if err != nil {
 		return d.malformed(line, err.Error())
 	}
@@ -693,11 +728,22 @@ func (d *decoder) presize(size, offset int64) {
 	if offset <= 0 || size <= offset {
 		return
 	}
-	n := len(d.exp.Records)
-	est := int(float64(n)*float64(size)/float64(offset)*1.02) + 64
-	if est > cap(d.exp.Records) {
-		d.exp.Records = slices.Grow(d.exp.Records, est-n)
+	if d.blocks != nil {
+		d.exp.PrefixRecords = grow(d.exp.PrefixRecords, size, offset)
+		return
 	}
+	d.exp.Records = grow(d.exp.Records, size, offset)
+}
+
+// grow grows s to what the rest of the input will need at the rate seen so
+// far (offset bytes gave len(s) rows).
+func grow[S ~[]E, E any](s S, size, offset int64) S {
+	n := len(s)
+	est := int(float64(n)*float64(size)/float64(offset)*1.02) + 64
+	if est > cap(s) {
+		s = slices.Grow(s, est-n)
+	}
+	return s
 }
 
 // finish returns the Export, in memory of its own: the decoder, with its
@@ -708,6 +754,11 @@ func (d *decoder) finish() *Export {
 	if n := len(e.Records); cap(e.Records)-n > n/8+1024 {
 		e.Records = slices.Clone(e.Records)
 	}
+	if n := len(e.PrefixRecords); cap(e.PrefixRecords)-n > n/8+1024 {
+		e.PrefixRecords = slices.Clone(e.PrefixRecords)
+	}
+	d.markParents(e.PrefixRecords)
+	e.Sources = []Source{{File: d.name, Format: e.Format, Records: len(e.Records), PrefixRecords: len(e.PrefixRecords)}}
 	if len(d.prefixes) > 0 {
 		e.Prefixes = make([]netip.Prefix, 0, len(d.prefixes))
 		for p := range d.prefixes {
