@@ -362,25 +362,61 @@ func (s *apiService) submit(ctx context.Context, j *writeJob) (writeResult, erro
 	return r, r.err
 }
 
+// Group commit: the committer takes every write waiting, then lingers a
+// little for more. Without the linger the clients settle into two halves
+// (those answered by one write come back while the other half is being
+// written), and every write carries half the requests it could.
+const (
+	maxGroup    = 256                    // jobs in one write at most
+	lingerGap   = 750 * time.Microsecond // how long to wait for one more job
+	lingerTotal = 3 * time.Millisecond   // the longest a group waits for more
+)
+
 // committer applies the waiting writes, a group at a time.
 func (s *apiService) committer() {
 	defer close(s.done)
+	gap := time.NewTimer(time.Hour)
+	gap.Stop()
 	for j := range s.jobs {
 		group := []*writeJob{j}
-	drain:
-		for len(group) < 256 {
+		open := true
+		start := time.Now()
+	gather:
+		for len(group) < maxGroup {
 			select {
 			case k, ok := <-s.jobs:
 				if !ok {
-					break drain
+					open = false
+					break gather
 				}
 				group = append(group, k)
+				continue
 			default:
-				break drain
+			}
+			// nothing waiting: linger for one more, as long as jobs keep
+			// coming and the group has not waited too long
+			left := lingerTotal - time.Since(start)
+			if left <= 0 {
+				break
+			}
+			gap.Reset(min(lingerGap, left))
+			select {
+			case k, ok := <-s.jobs:
+				gap.Stop() // (Go 1.23 timers: no stale tick is left in C)
+				if !ok {
+					open = false
+					break gather
+				}
+				group = append(group, k)
+			case <-gap.C:
+				break gather
 			}
 		}
 		for len(group) > 0 {
 			group = s.commitGroup(group)
+		}
+		if !open {
+			return
 		}
 	}
 }

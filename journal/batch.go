@@ -316,6 +316,11 @@ func writeMark(path string, m mark) error {
 
 // DropBatch removes a batch and its mark (the write is settled: recorded,
 // or never committed).
+//
+// The directory is not synced: a batch and mark that a power loss brings
+// back are either of a write that was never committed (dropped again) or
+// of one whose lines the journal holds past the mark (AppendBatch finds
+// them and appends none), and the next WriteBatch removes them, synced.
 func DropBatch(batchPath string) error {
 	var first error
 	for _, p := range []string{batchPath, MarkPath(batchPath), MarkPath(batchPath) + ".tmp"} {
@@ -323,10 +328,7 @@ func DropBatch(batchPath string) error {
 			first = err
 		}
 	}
-	if first != nil {
-		return first
-	}
-	return syncDir(filepath.Dir(batchPath))
+	return first
 }
 
 func syncDir(dir string) error {

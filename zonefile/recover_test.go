@@ -135,7 +135,7 @@ func TestManifestOddNames(t *testing.T) {
 			dir := t.TempDir()
 			p := filepath.Join(dir, name)
 			os.WriteFile(p, []byte("old\n"), 0o644)
-			if _, err := Commit(context.Background(), Txn{Writes: []FileWrite{{p, []byte("new\n")}}, Dir: dir}); err != nil {
+			if _, err := Commit(context.Background(), Txn{Writes: []FileWrite{{Path: p, Data: []byte("new\n")}}, Dir: dir}); err != nil {
 				t.Fatal(err)
 			}
 			m, ok, err := readManifest(filepath.Join(dir, ManifestName))
@@ -185,7 +185,7 @@ func TestRetire(t *testing.T) {
 		os.WriteFile(child, []byte("child\n"), 0o644)
 		os.WriteFile(parent, []byte("parent\n"), 0o644)
 		os.WriteFile(child+".retired", []byte("older\n"), 0o644)
-		_, err := Commit(context.Background(), Txn{Writes: []FileWrite{{parent, []byte("new\n")}}, Retires: []Retire{{child, child + ".retired"}}, Dir: dir})
+		_, err := Commit(context.Background(), Txn{Writes: []FileWrite{{Path: parent, Data: []byte("new\n")}}, Retires: []Retire{{child, child + ".retired"}}, Dir: dir})
 		if err == nil || !strings.Contains(err.Error(), "refusing to overwrite") {
 			t.Fatalf("Commit = %v", err)
 		}
@@ -240,7 +240,7 @@ func TestCommitContextAndLinks(t *testing.T) {
 	os.WriteFile(a, []byte("old\n"), 0o644)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	committed, err := Commit(ctx, Txn{Writes: []FileWrite{{a, []byte("new\n")}}, Dir: dir})
+	committed, err := Commit(ctx, Txn{Writes: []FileWrite{{Path: a, Data: []byte("new\n")}}, Dir: dir})
 	if committed || err != context.Canceled {
 		t.Fatalf("Commit = %v, %v", committed, err)
 	}
@@ -250,7 +250,7 @@ func TestCommitContextAndLinks(t *testing.T) {
 	assertOnly(t, dir, "a.zone")
 	link := filepath.Join(dir, "link.zone")
 	os.Symlink(a, link)
-	if _, err := Commit(context.Background(), Txn{Writes: []FileWrite{{link, []byte("new\n")}}, Dir: dir}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if _, err := Commit(context.Background(), Txn{Writes: []FileWrite{{Path: link, Data: []byte("new\n")}}, Dir: dir}); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("write through a link: %v", err)
 	}
 	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
@@ -270,7 +270,7 @@ func TestManifestInEveryTouchedRoot(t *testing.T) {
 	za, zb := filepath.Join(a, "z"), filepath.Join(b, "z")
 	os.WriteFile(za, []byte("old a\n"), 0o644)
 	os.WriteFile(zb, []byte("old b\n"), 0o644)
-	if _, err := Commit(context.Background(), Txn{Writes: []FileWrite{{za, []byte("new a\n")}, {zb, []byte("new b\n")}}, Dir: a, Roots: []string{a, b}}); err != nil {
+	if _, err := Commit(context.Background(), Txn{Writes: []FileWrite{{Path: za, Data: []byte("new a\n")}, {Path: zb, Data: []byte("new b\n")}}, Dir: a, Roots: []string{a, b}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []string{a, b} {

@@ -21,6 +21,11 @@ import (
 type FileWrite struct {
 	Path string
 	Data []byte
+	// Old, when not nil, is what the file holds now (what the caller read
+	// and patched, under the zones lock). A failed rename puts it back;
+	// without it the file is hard-linked aside before the renames, which
+	// costs two more directory operations per file.
+	Old []byte
 }
 
 // Retire is a file to set aside: renamed to To, which must not exist (it
@@ -34,8 +39,9 @@ type Retire struct {
 // own directory, is synced, given the mode (and, where allowed, the owner)
 // of the file it replaces, and renamed over it; then each directory is
 // synced. When any temporary file cannot be written, every temporary file is
-// removed and no file is changed. The files being replaced are hard-linked
-// aside first, so that a failed rename puts back the ones already renamed.
+// removed and no file is changed. A failed rename puts back the files
+// already renamed: from FileWrite.Old, or else from a hard link made aside
+// before the renames.
 // Replacing an existing file with empty data is refused, and so is writing
 // through a symbolic link.
 func WriteFiles(writes []FileWrite) error {
@@ -87,7 +93,10 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 	type job struct {
 		FileWrite
 		tmp, backup string
+		f           *os.File // the temporary file, open between its creation and its sync
 		existed     bool
+		mode        fs.FileMode
+		st          fs.FileInfo
 	}
 	var roots []string
 	if t.Dir != "" {
@@ -111,7 +120,7 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 				return false, err
 			}
 		}
-		jobs = append(jobs, &job{FileWrite: FileWrite{Path: abs, Data: w.Data}})
+		jobs = append(jobs, &job{FileWrite: FileWrite{Path: abs, Data: w.Data, Old: w.Old}})
 	}
 	retires := make([]Retire, 0, len(t.Retires))
 	for _, r := range t.Retires {
@@ -141,10 +150,13 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 			}
 		}
 	}
-	// Write every temporary file first, several at a time: each is synced,
-	// and a write of thousands of zones would otherwise wait for every sync
-	// in turn.
-	writeTemp := func(j *job) error {
+	// Write every temporary file first, several at a time, in chunks: a
+	// chunk's files are all created and written (their writeback started)
+	// before the first of them is synced, so that creating a file never
+	// waits behind another's sync, and the syncs of a chunk share the
+	// file system's journal commits. A write of thousands of zones would
+	// otherwise wait for every sync in turn.
+	create := func(j *job) error {
 		mode := fs.FileMode(0o644)
 		st, err := os.Lstat(j.Path)
 		switch {
@@ -168,24 +180,32 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		if err != nil {
 			return err
 		}
-		j.tmp = f.Name()
+		j.tmp, j.f = f.Name(), f
 		_, werr := f.Write(j.Data)
 		if werr == nil {
-			werr = f.Sync()
-		}
-		if werr == nil {
+			startWriteback(f)
 			werr = f.Chmod(mode)
 		}
 		if werr == nil && st != nil {
 			keepOwner(f, st)
 		}
+		if werr != nil {
+			return fmt.Errorf("%s: %w", j.Path, werr)
+		}
+		j.mode, j.st = mode, st
+		return nil
+	}
+	sync := func(j *job) error {
+		f := j.f
+		j.f = nil
+		werr := f.Sync()
 		if cerr := f.Close(); werr == nil {
 			werr = cerr
 		}
 		if werr != nil {
 			return fmt.Errorf("%s: %w", j.Path, werr)
 		}
-		if j.existed {
+		if j.existed && j.Old == nil {
 			j.backup = j.tmp + ".old"
 			if err := os.Link(j.Path, j.backup); err != nil {
 				j.backup = "" // no hard links here: a failed rename cannot be undone
@@ -193,46 +213,19 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		}
 		return nil
 	}
-	{
-		var (
-			wg    sync.WaitGroup
-			mu    sync.Mutex
-			first error
-		)
-		work := make(chan *job)
-		for range min(8, len(jobs)) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for j := range work {
-					err := ctx.Err()
-					if err == nil {
-						err = writeTemp(j)
-					}
-					if err != nil {
-						mu.Lock()
-						if first == nil {
-							first = err
-						}
-						mu.Unlock()
-					}
+	for c := range slices.Chunk(jobs, writeChunk) {
+		err := parallel(ctx, c, create)
+		if err == nil {
+			err = parallel(ctx, c, sync)
+		}
+		if err != nil {
+			for _, j := range c {
+				if j.f != nil {
+					j.f.Close()
 				}
-			}()
-		}
-		for _, j := range jobs {
-			mu.Lock()
-			failed := first != nil
-			mu.Unlock()
-			if failed {
-				break
 			}
-			work <- j
-		}
-		close(work)
-		wg.Wait()
-		if first != nil {
 			cleanup()
-			return false, first
+			return false, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -287,11 +280,17 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 	}
 	// The commit point. Then rename them all.
 	for i, j := range jobs {
+		if beforeRename != nil {
+			beforeRename(i)
+		}
 		if err := os.Rename(j.tmp, j.Path); err != nil {
 			for _, d := range jobs[:i] {
-				if d.backup != "" {
+				switch {
+				case d.backup != "":
 					os.Rename(d.backup, d.Path)
-				} else if !d.existed {
+				case d.existed:
+					putBack(d.Path, d.Old, d.mode, d.st)
+				default:
 					os.Remove(d.Path)
 				}
 			}
@@ -372,11 +371,97 @@ func linkRename(old, new string) error {
 }
 
 // FinishWrite removes the manifest of a write that is complete and recorded.
+//
+// The directory is not synced: a manifest that a power loss brings back
+// names renames that are all done (they were synced before the write was
+// recorded), so Recover finds nothing to do, and the next write's manifest
+// replaces it, synced. That saves a sync on every write.
 func FinishWrite(dir string) error {
 	if err := os.Remove(filepath.Join(dir, ManifestName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return syncDir(dir)
+	return nil
+}
+
+// writeChunk is how many temporary files are open at once; writers is
+// how many are written or synced at the same time.
+const (
+	writeChunk = 64
+	writers    = 8
+)
+
+// parallel runs fn on every job, writers at a time, and returns the first
+// error (after which no job is started) or ctx's.
+func parallel[J any](ctx context.Context, jobs []J, fn func(J) error) error {
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	work := make(chan J)
+	for range min(writers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				err := ctx.Err()
+				if err == nil {
+					err = fn(j)
+				}
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		work <- j
+	}
+	close(work)
+	wg.Wait()
+	return first
+}
+
+// beforeRename, when set (by tests), runs before the i-th rename.
+var beforeRename func(i int)
+
+// putBack writes old over path again (a rename of the write failed), with
+// the mode and owner the file had.
+func putBack(path string, old []byte, mode fs.FileMode, st fs.FileInfo) {
+	dir, base := filepath.Split(path)
+	f, err := os.CreateTemp(dir, "."+base+".rdnsctl-*")
+	if err != nil {
+		return
+	}
+	_, err = f.Write(old)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if err == nil && st != nil {
+		keepOwner(f, st)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
 }
 
 // writeAtomic writes data to path through a temporary file, synced and

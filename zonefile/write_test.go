@@ -2,6 +2,8 @@ package zonefile
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +20,7 @@ func TestWriteFiles(t *testing.T) {
 		if err := os.WriteFile(a, []byte("old a\n"), 0o640); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteFiles([]FileWrite{{a, []byte("new a\n")}, {b, []byte("new b\n")}}); err != nil {
+		if err := WriteFiles([]FileWrite{{Path: a, Data: []byte("new a\n")}, {Path: b, Data: []byte("new b\n")}}); err != nil {
 			t.Fatal(err)
 		}
 		for path, want := range map[string]string{a: "new a\n", b: "new b\n"} {
@@ -41,7 +43,7 @@ func TestWriteFiles(t *testing.T) {
 		if err := os.WriteFile(a, []byte("old a\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		err := WriteFiles([]FileWrite{{a, []byte("new a\n")}, {filepath.Join(dir, "missing", "b.zone"), []byte("b\n")}})
+		err := WriteFiles([]FileWrite{{Path: a, Data: []byte("new a\n")}, {Path: filepath.Join(dir, "missing", "b.zone"), Data: []byte("b\n")}})
 		if err == nil {
 			t.Fatal("no error")
 		}
@@ -55,7 +57,7 @@ func TestWriteFiles(t *testing.T) {
 		a, b := filepath.Join(dir, "a.zone"), filepath.Join(dir, "b.zone")
 		os.WriteFile(a, []byte("old a\n"), 0o644)
 		os.WriteFile(b, []byte("old b\n"), 0o644)
-		err := WriteFiles([]FileWrite{{a, []byte("new a\n")}, {b, nil}})
+		err := WriteFiles([]FileWrite{{Path: a, Data: []byte("new a\n")}, {Path: b, Data: nil}})
 		if err == nil || !strings.Contains(err.Error(), "refusing") {
 			t.Fatalf("error %v", err)
 		}
@@ -67,14 +69,14 @@ func TestWriteFiles(t *testing.T) {
 	t.Run("refuses one path twice", func(t *testing.T) {
 		dir := t.TempDir()
 		a := filepath.Join(dir, "a.zone")
-		if err := WriteFiles([]FileWrite{{a, []byte("1\n")}, {a, []byte("2\n")}}); err == nil {
+		if err := WriteFiles([]FileWrite{{Path: a, Data: []byte("1\n")}, {Path: a, Data: []byte("2\n")}}); err == nil {
 			t.Fatal("no error")
 		}
 		assertOnly(t, dir)
 	})
 	t.Run("refuses a directory", func(t *testing.T) {
 		dir := t.TempDir()
-		if err := WriteFiles([]FileWrite{{dir, []byte("x\n")}}); err == nil {
+		if err := WriteFiles([]FileWrite{{Path: dir, Data: []byte("x\n")}}); err == nil {
 			t.Fatal("no error")
 		}
 	})
@@ -91,7 +93,7 @@ func TestWriteFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteFiles([]FileWrite{{path, out[0]}}); err != nil {
+		if err := WriteFiles([]FileWrite{{Path: path, Data: out[0]}}); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := os.ReadFile(path); !bytes.Equal(got, out[0]) {
@@ -112,5 +114,44 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 	}
 	if strings.Join(got, ",") != strings.Join(names, ",") {
 		t.Errorf("%s holds %v, want %v", dir, got, names)
+	}
+}
+
+// A rename that fails after the commit point puts back the files renamed
+// before it, from the caller's old bytes or from a hard link, with their
+// mode.
+func TestFailedRenamePutsBack(t *testing.T) {
+	for _, withOld := range []bool{true, false} {
+		t.Run(fmt.Sprintf("old=%v", withOld), func(t *testing.T) {
+			dir := t.TempDir()
+			a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+			os.WriteFile(a, []byte("old a\n"), 0o640)
+			os.WriteFile(b, []byte("old b\n"), 0o644)
+			writes := []FileWrite{{Path: a, Data: []byte("new a\n")}, {Path: b, Data: []byte("new b\n")}}
+			if withOld {
+				writes[0].Old, writes[1].Old = []byte("old a\n"), []byte("old b\n")
+			}
+			beforeRename = func(i int) {
+				if i == 1 { // b becomes a directory: the rename onto it fails
+					os.Remove(b)
+					os.Mkdir(b, 0o755)
+					os.WriteFile(filepath.Join(b, "x"), nil, 0o644)
+				}
+			}
+			defer func() { beforeRename = nil }()
+			committed, err := Commit(context.Background(), Txn{Writes: writes})
+			if committed || err == nil || !strings.Contains(err.Error(), "put back") {
+				t.Fatalf("committed %v, err %v", committed, err)
+			}
+			got, _ := os.ReadFile(a)
+			st, _ := os.Stat(a)
+			if string(got) != "old a\n" || st.Mode().Perm() != 0o640 {
+				t.Errorf("a: %q mode %v, want the old contents, mode 0640", got, st.Mode().Perm())
+			}
+			ents, _ := os.ReadDir(dir)
+			if len(ents) != 2 {
+				t.Errorf("left in the directory: %v", ents)
+			}
+		})
 	}
 }

@@ -264,6 +264,11 @@ func TestServe(t *testing.T) {
 	srv.Dir = dir
 	var logs bytes.Buffer
 	srv.Stderr = &logs
+	if f := os.Getenv("RDNSCTL_BENCH_SERVE_LOG"); f != "" {
+		lf, _ := os.Create(f)
+		defer lf.Close()
+		srv.Stderr = lf
+	}
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
