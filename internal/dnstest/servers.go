@@ -17,6 +17,9 @@ import (
 type Zone struct {
 	Origin string
 	File   string
+	// Options are more statements of the zone for named (StartNamedConf):
+	// `update-policy { grant KEY name NAME PTR; };`.
+	Options string
 }
 
 // StartNamed runs BIND (named -g) serving zones as primary on a free port of
@@ -28,6 +31,13 @@ type Zone struct {
 // only, does not recurse, notify or validate, and sources all its own traffic
 // from 127.0.0.1.
 func StartNamed(tb testing.TB, zones []Zone) string {
+	tb.Helper()
+	return StartNamedConf(tb, zones, "")
+}
+
+// StartNamedConf is StartNamed with top-level statements added to the
+// configuration (a key the zones' Options name: `include "FILE.key";`).
+func StartNamedConf(tb testing.TB, zones []Zone, top string) string {
 	tb.Helper()
 	bin, err := exec.LookPath("named")
 	if err != nil {
@@ -49,8 +59,9 @@ func StartNamed(tb testing.TB, zones []Zone) string {
 };
 controls { };
 `, dir, port)
+		b.WriteString(top + "\n")
 		for _, z := range zs {
-			fmt.Fprintf(&b, "zone %q { type primary; file %q; };\n", fqdn(z.Origin), z.File)
+			fmt.Fprintf(&b, "zone %q { type primary; file %q; %s};\n", fqdn(z.Origin), z.File, z.Options)
 		}
 		conf := filepath.Join(dir, "named.conf")
 		return b.String(), []string{bin, "-g", "-c", conf}
@@ -109,7 +120,7 @@ func start(tb testing.TB, name string, zones []Zone, conf func(dir string, port 
 		if err != nil {
 			tb.Fatalf("dnstest: %v", err)
 		}
-		abs[i] = Zone{Origin: z.Origin, File: f}
+		abs[i] = Zone{Origin: z.Origin, File: f, Options: z.Options}
 	}
 	// A short directory: knotd's control socket path must fit in 108 bytes.
 	dir, err := os.MkdirTemp("", "dnstest")
