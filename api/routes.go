@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -21,6 +22,15 @@ type Route struct {
 	Write              bool  // changes zones: read-only tokens get 403
 	MaxBody            int64 // 0: no body
 	Statuses           []int
+	// Query are the query parameters, Body the schema of the request body
+	// (a name in components.schemas), for the OpenAPI document.
+	Query []Param
+	Body  string
+}
+
+// Param is a query parameter.
+type Param struct {
+	Name, Type, Description string
 }
 
 const (
@@ -32,13 +42,17 @@ var writeStatuses = []int{200, 400, 401, 403, 404, 409, 412, 413, 422, 429, 502,
 
 // Routes are every endpoint of the API.
 var Routes = []Route{
-	{Name: "ptr.create", Method: "POST", Path: "/api/v1/ptr", Summary: "Set a custom PTR (validated forward first, by default)", Auth: true, Write: true, MaxBody: maxBody, Statuses: writeStatuses},
-	{Name: "ptr.put", Method: "PUT", Path: "/api/v1/ptr/{ip}", Summary: "Set a custom PTR (idempotent twin of POST)", Auth: true, Write: true, MaxBody: maxBody, Statuses: writeStatuses},
+	{Name: "ptr.create", Method: "POST", Path: "/api/v1/ptr", Summary: "Set a custom PTR (validated forward first, by default)", Auth: true, Write: true, MaxBody: maxBody, Statuses: writeStatuses, Body: "SetRequest"},
+	{Name: "ptr.put", Method: "PUT", Path: "/api/v1/ptr/{ip}", Summary: "Set a custom PTR (idempotent twin of POST)", Auth: true, Write: true, MaxBody: maxBody, Statuses: writeStatuses, Body: "PutRequest"},
 	{Name: "ptr.get", Method: "GET", Path: "/api/v1/ptr/{ip}", Summary: "The PTRs of one address, with an ETag", Auth: true, Statuses: []int{200, 400, 401, 404, 429}},
-	{Name: "ptr.list", Method: "GET", Path: "/api/v1/ptr", Summary: "The PTRs of a prefix, paginated", Auth: true, Statuses: []int{200, 400, 401, 429}},
+	{Name: "ptr.list", Method: "GET", Path: "/api/v1/ptr", Summary: "The PTRs of a prefix, paginated", Auth: true, Statuses: []int{200, 400, 401, 429},
+		Query: []Param{{"prefix", "string", "a CIDR block (host bits refused)"}, {"custom", "boolean", "only addresses whose PTR is not the default"},
+			{"limit", "integer", "1 to 1000 (default 100)"}, {"offset", "integer", "from 0"}}},
 	{Name: "ptr.delete", Method: "DELETE", Path: "/api/v1/ptr/{ip}", Summary: "Back to the default PTR (or none, per deprovision:)", Auth: true, Write: true, Statuses: []int{200, 400, 401, 403, 404, 409, 412, 422, 429, 502, 503}},
-	{Name: "events", Method: "POST", Path: "/api/v1/events", Summary: "A batch of lifecycle events, all or nothing (?dry_run=true: the plan only)", Auth: true, Write: true, MaxBody: maxEventsBody, Statuses: []int{200, 400, 401, 403, 409, 413, 422, 429, 502, 503}},
-	{Name: "log", Method: "GET", Path: "/api/v1/log", Summary: "Journal entries, newest first", Auth: true, Statuses: []int{200, 400, 401, 429}},
+	{Name: "events", Method: "POST", Path: "/api/v1/events", Summary: "A batch of lifecycle events, all or nothing (?dry_run=true: the plan only)", Auth: true, Write: true, MaxBody: maxEventsBody, Statuses: []int{200, 400, 401, 403, 404, 409, 413, 422, 429, 502, 503},
+		Query: []Param{{"dry_run", "boolean", "return the plan and write nothing"}}, Body: "Events"},
+	{Name: "log", Method: "GET", Path: "/api/v1/log", Summary: "Journal entries, newest first", Auth: true, Statuses: []int{200, 400, 401, 429},
+		Query: []Param{{"ip", "string", "an address or CIDR block"}, {"since", "string", "a duration (90m, 36h, 7d) or a date (2026-11-01, RFC 3339)"}, {"limit", "integer", "1 to 1000 (default 100)"}}},
 	{Name: "fcrdns", Method: "GET", Path: "/api/v1/fcrdns/{ip}", Summary: "One FCrDNS verdict", Auth: true, Statuses: []int{200, 400, 401, 429, 503}},
 	{Name: "livez", Method: "GET", Path: "/livez", Summary: "The process is alive", Statuses: []int{200}},
 	{Name: "readyz", Method: "GET", Path: "/readyz", Summary: "Zones loaded, lock obtainable, resolvers and servers answer", Statuses: []int{200, 503}},
@@ -196,7 +210,11 @@ func (s *Server) listPTR(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, e)
 		return
 	}
-	custom := q.Get("custom") == "true"
+	custom, e := boolParam(q.Get("custom"), "custom")
+	if e != nil {
+		writeProblem(w, e)
+		return
+	}
 	all, err := s.svc.List(r.Context(), prefix, custom)
 	if err != nil {
 		s.fail(w, err)
@@ -221,6 +239,52 @@ func (s *Server) listPTR(w http.ResponseWriter, r *http.Request) {
 		doc["previous"] = link(max(0, offset-limit))
 	}
 	writeJSON(w, 200, doc)
+}
+
+// boolParam parses a boolean query parameter: a value that is not one
+// (dry_run=yes) is refused rather than read as false, which would write.
+func boolParam(v, field string) (bool, *Error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &Error{Status: 400, Code: "bad_request", Detail: field + " must be true or false", Invalid: []Invalid{{Field: field, Reason: "not a boolean"}}}
+	}
+	return b, nil
+}
+
+// IfMatch says whether an If-Match header (a list of entity tags, or *)
+// matches etag, by the strong comparison of RFC 9110 §13.1.1: a weak tag
+// never matches.
+func IfMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseSince reads the since of GET /api/v1/log as rdnsctl log --since
+// does: a duration back from now (90m, 36h, 7d) or a date (2026-11-01,
+// 2026-11-01T10:00, RFC 3339).
+func ParseSince(v string, now time.Time) (time.Time, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		if days, err := strconv.Atoi(n); err == nil && days >= 0 {
+			return now.Add(-time.Duration(days) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("since %q: want a duration back from now (90m, 36h, 7d) or a date (2026-11-01, RFC 3339)", v)
 }
 
 func intParam(v, field string, lo, hi int, out *int) *Error {
@@ -310,7 +374,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if !s.inScope(w, r, addrs...) {
 		return
 	}
-	dry := r.URL.Query().Get("dry_run") == "true"
+	dry, e := boolParam(r.URL.Query().Get("dry_run"), "dry_run")
+	if e != nil {
+		writeProblem(w, e)
+		return
+	}
 	res, err := s.svc.Events(r.Context(), events, dry, Caller{Name: callerOf(r).name()})
 	if err != nil {
 		s.fail(w, err)
@@ -344,14 +412,10 @@ func (s *Server) log(w http.ResponseWriter, r *http.Request) {
 	}
 	var since time.Time
 	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
+		t, err := ParseSince(v, time.Now())
 		if err != nil {
-			d, derr := time.ParseDuration(v)
-			if derr != nil {
-				writeProblem(w, &Error{Status: 400, Code: "bad_request", Detail: "since: want RFC 3339 time or a duration (24h)", Invalid: []Invalid{{Field: "since", Reason: "bad time"}}})
-				return
-			}
-			t = time.Now().Add(-d)
+			writeProblem(w, &Error{Status: 400, Code: "bad_request", Detail: err.Error(), Invalid: []Invalid{{Field: "since", Reason: "not a duration or a date"}}})
+			return
 		}
 		since = t
 	}
@@ -412,11 +476,14 @@ func OpenAPI() map[string]any {
 				params = append(params, map[string]any{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": map[string]string{"type": "string"}})
 			}
 		}
+		for _, q := range rt.Query {
+			params = append(params, map[string]any{"name": q.Name, "in": "query", "required": false, "description": q.Description, "schema": map[string]string{"type": q.Type}})
+		}
 		if params != nil {
 			op["parameters"] = params
 		}
 		if rt.MaxBody > 0 {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]string{"type": "object"}}}}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]string{"$ref": "#/components/schemas/" + rt.Body}}}}
 		}
 		if paths[rt.Path] == nil {
 			paths[rt.Path] = map[string]any{}
@@ -429,11 +496,42 @@ func OpenAPI() map[string]any {
 		"paths":   paths,
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearer": map[string]string{"type": "http", "scheme": "bearer"}},
-			"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": map[string]any{
-				"type": map[string]string{"type": "string"}, "title": map[string]string{"type": "string"}, "status": map[string]string{"type": "integer"},
-				"detail": map[string]string{"type": "string"}, "code": map[string]string{"type": "string"},
-				"invalid": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{"field": map[string]string{"type": "string"}, "reason": map[string]string{"type": "string"}}}},
-			}}},
+			"schemas": map[string]any{
+				"SetRequest": object([]string{"ip", "hostname"}, setProps(true)),
+				"PutRequest": object([]string{"hostname"}, setProps(false)),
+				"Events":     object([]string{"events"}, map[string]any{"events": map[string]any{"type": "array", "minItems": 1, "items": map[string]string{"$ref": "#/components/schemas/Event"}}}),
+				"Event": object([]string{"event", "ip"}, map[string]any{
+					"event": map[string]any{"type": "string", "enum": []string{"provision", "deprovision", "set", "unset"}},
+					"ip":    str("one address"), "customer": str(""), "hostname": str("required for set"), "ticket": str(""),
+				}),
+				"Problem": map[string]any{"type": "object", "properties": map[string]any{
+					"type": map[string]string{"type": "string"}, "title": map[string]string{"type": "string"}, "status": map[string]string{"type": "integer"},
+					"detail": map[string]string{"type": "string"}, "code": map[string]string{"type": "string"},
+					"invalid": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{"field": map[string]string{"type": "string"}, "reason": map[string]string{"type": "string"}}}},
+				}}},
 		},
 	}
+}
+
+func object(required []string, props map[string]any) map[string]any {
+	return map[string]any{"type": "object", "required": required, "additionalProperties": false, "properties": props}
+}
+
+func str(desc string) map[string]any {
+	if desc == "" {
+		return map[string]any{"type": "string"}
+	}
+	return map[string]any{"type": "string", "description": desc}
+}
+
+func setProps(withIP bool) map[string]any {
+	p := map[string]any{
+		"hostname":         str("the PTR target; checked as set checks it (letters, digits, hyphens; labels up to 63 octets, names up to 253)"),
+		"validate_forward": map[string]any{"type": "boolean", "default": true},
+		"customer":         str(""), "ticket": str(""),
+	}
+	if withIP {
+		p["ip"] = str("one address")
+	}
+	return p
 }

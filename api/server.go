@@ -145,7 +145,51 @@ func New(svc Service, opt Options) *Server {
 	return s
 }
 
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		probe := &statusOnly{header: http.Header{}}
+		h.ServeHTTP(probe, r) // the mux's own answer: its status and Allow
+		if probe.status == http.StatusNotFound || probe.status == http.StatusMethodNotAllowed {
+			s.noRoute(w, r, probe)
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// noRoute answers a request no route takes as a problem document, like
+// every other refusal (404, or 405 with Allow), logged and counted.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request, probe *statusOnly) {
+	start := time.Now()
+	st := probe.status
+	e := Errorf(st, "not_found", "no such endpoint: "+r.URL.Path+" (see /api/v1/openapi.json)")
+	if st == http.StatusMethodNotAllowed {
+		e.Code = "method_not_allowed"
+		e.Detail = r.Method + " is not allowed on " + r.URL.Path
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+	}
+	writeProblem(w, e)
+	s.m.requests.WithLabelValues("other", r.Method, strconv.Itoa(st)).Inc()
+	s.opt.Log.Info("request", "method", r.Method, "route", "", "status", st, "token", "", "duration_ms", float64(time.Since(start).Microseconds())/1000)
+}
+
+// statusOnly records the status and headers a handler writes, and drops
+// its body.
+type statusOnly struct {
+	header http.Header
+	status int
+}
+
+func (p *statusOnly) Header() http.Header { return p.header }
+func (p *statusOnly) WriteHeader(code int) {
+	if p.status == 0 {
+		p.status = code
+	}
+}
+func (p *statusOnly) Write(b []byte) (int, error) {
+	p.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
 
 // Metrics is the counters the service reports into.
 func (s *Server) Metrics() *metrics { return s.m }
@@ -207,14 +251,15 @@ func (s *Server) wrap(rt Route, h http.HandlerFunc) http.Handler {
 			s.opt.Log.Info("request", "method", r.Method, "route", rt.Path, "status", st, "token", info.name(), "duration_ms", float64(d.Microseconds())/1000)
 		}()
 		if rt.Auth && s.opt.Tokens != nil {
-			h := r.Header.Get("Authorization")
-			secret, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || secret == "" {
+			// the scheme is case-insensitive (RFC 9110 §11.1)
+			scheme, secret, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+			secret = strings.TrimSpace(secret)
+			if !strings.EqualFold(scheme, "Bearer") || secret == "" {
 				rec.Header().Set("WWW-Authenticate", `Bearer realm="rdnsctl"`)
 				writeProblem(rec, Errorf(http.StatusUnauthorized, "unauthorized", "a bearer token is required (Authorization: Bearer TOKEN)"))
 				return
 			}
-			tok, found := s.opt.Tokens.Find(strings.TrimSpace(secret))
+			tok, found := s.opt.Tokens.Find(secret)
 			if !found {
 				rec.Header().Set("WWW-Authenticate", `Bearer realm="rdnsctl", error="invalid_token"`)
 				writeProblem(rec, Errorf(http.StatusUnauthorized, "unauthorized", "unknown or revoked token"))
@@ -260,6 +305,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case "upstream":
 		s.m.upstream.Inc()
 	}
+	if rc, ok := e.Extra["rcode"].(string); ok {
+		s.m.Rcodes.WithLabelValues(rc).Inc()
+	}
 	writeProblem(w, e)
 }
 
@@ -274,6 +322,9 @@ func decode(r *http.Request, v any) *Error {
 			return Errorf(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body is over %d bytes", mbe.Limit))
 		}
 		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) && ute.Field == "" {
+			return Errorf(http.StatusBadRequest, "bad_request", "the body must be a JSON object")
+		}
 		if errors.As(err, &ute) {
 			return &Error{Status: http.StatusBadRequest, Code: "bad_request", Detail: "a field has the wrong type", Invalid: []Invalid{{Field: ute.Field, Reason: "want " + ute.Type.String()}}}
 		}
@@ -339,7 +390,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		refusals:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rdnsctl_validation_refusals_total", Help: "Writes refused by validation, by code."}, []string{"code"}),
 		conflicts: prometheus.NewCounter(prometheus.CounterOpts{Name: "rdnsctl_conflicts_total", Help: "Writes refused because the data changed (conflict, stale If-Match)."}),
 		upstream:  prometheus.NewCounter(prometheus.CounterOpts{Name: "rdnsctl_upstream_errors_total", Help: "Pushes a live server refused."}),
-		Rcodes:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rdnsctl_upstream_rcodes_total", Help: "RCODEs of live servers' answers to UPDATE, by rcode."}, []string{"rcode"}),
+		Rcodes:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rdnsctl_upstream_rcodes_total", Help: "RCODEs of live servers' answers to the API's UPDATEs, by rcode (NOERROR per zone written)."}, []string{"rcode"}),
 	}
 	reg.MustRegister(m.requests, m.latency, m.changes, m.refusals, m.conflicts, m.upstream, m.Rcodes)
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})

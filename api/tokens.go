@@ -66,6 +66,12 @@ func ReadTokens(path string) (*Tokens, error) {
 
 func (t *Tokens) refresh() error {
 	st, err := os.Stat(t.Path)
+	if errors.Is(err, os.ErrNotExist) && t.list != nil {
+		// the file was removed: no token is valid any more (a removed
+		// tokens file revokes them all, it does not keep the last list)
+		t.list, t.mtime, t.size, t.err = []Token{}, time.Time{}, -1, err
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -100,7 +106,8 @@ func loadTokens(path string) ([]Token, error) {
 }
 
 // Find returns the token whose secret is secret, comparing hashes in
-// constant time against every stored token.
+// constant time against every stored token. A tokens file that no longer
+// parses keeps the last list it gave; one that is gone accepts no token.
 func (t *Tokens) Find(secret string) (*Token, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rdnsctl/rdnsctl/api"
 	"github.com/rdnsctl/rdnsctl/apply"
 	"github.com/rdnsctl/rdnsctl/fcrdns"
@@ -19,6 +21,7 @@ import (
 	"github.com/rdnsctl/rdnsctl/lifecycle"
 	"github.com/rdnsctl/rdnsctl/powerdns"
 	"github.com/rdnsctl/rdnsctl/rdns"
+	"github.com/rdnsctl/rdnsctl/resolver"
 	"github.com/rdnsctl/rdnsctl/rfc2136"
 	"github.com/rdnsctl/rdnsctl/zonefile"
 	"github.com/rdnsctl/rdnsctl/zoneset"
@@ -40,6 +43,11 @@ type apiService struct {
 
 	jobs chan *writeJob
 	done chan struct{}
+	// commitMu is held while the committer applies a group: a read that
+	// reloads the zones changed on disk waits for it
+	commitMu sync.Mutex
+	// rcodes counts the live servers' answers to UPDATE (the API's metric)
+	rcodes *prometheus.CounterVec
 }
 
 // writeJob is one write request waiting for the committer.
@@ -51,6 +59,9 @@ type writeJob struct {
 	caller  string
 	result  chan writeResult
 	changes rdns.ChangeSet
+	// solo: commit this job alone (it was in a group whose write a server
+	// refused, and none of its changes became live)
+	solo bool
 }
 
 type writeResult struct {
@@ -112,7 +123,29 @@ func (s *apiService) ptrOf(set *zoneset.Set, ip netip.Addr) *api.PTR {
 	return p
 }
 
+// fresh reads again, before a read, the zone files that changed on disk
+// since they were read (an engineer's edit, a CLI write), so that a GET
+// never shows a PTR the zone no longer has. Zones of live servers are read
+// again before each write only.
+func (s *apiService) fresh() {
+	s.mu.RLock()
+	changed := s.set.Changed()
+	s.mu.RUnlock()
+	if len(changed) == 0 {
+		return
+	}
+	// the committer plans over the set outside s.mu: never reload under it
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.set.ReloadChanged(); err != nil {
+		s.loadedAt = time.Time{} // the next write reads the whole set
+	}
+}
+
 func (s *apiService) Get(ctx context.Context, ip netip.Addr) (*api.PTR, error) {
+	s.fresh()
 	// the committer reloads zones in place, under the write lock
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -124,6 +157,7 @@ func (s *apiService) Get(ctx context.Context, ip netip.Addr) (*api.PTR, error) {
 }
 
 func (s *apiService) List(ctx context.Context, prefix netip.Prefix, customOnly bool) ([]api.PTR, error) {
+	s.fresh()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	set := s.set
@@ -162,9 +196,23 @@ func (s *apiService) List(ctx context.Context, prefix netip.Prefix, customOnly b
 func (s *apiService) validate(ctx context.Context, ip netip.Addr, name string) (*api.Forward, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := fcrdns.ValidateForward(ctx, s.resolver, ip, name)
-	fwd := &api.Forward{Verdict: "pass", Addresses: []string{ip.String()}}
+	rec := &seenAddrs{Resolver: s.resolver}
+	var r resolver.Resolver = rec
+	if c, ok := s.resolver.(resolver.Canonicalizer); ok {
+		r = &seenCanonical{rec, c}
+	}
+	err := fcrdns.ValidateForward(ctx, r, ip, name)
 	if err == nil {
+		// the addresses the name has, of which ip is one
+		fwd := &api.Forward{Verdict: "pass", Addresses: []string{}}
+		for _, a := range rec.addrs {
+			fwd.Addresses = append(fwd.Addresses, a.Unmap().String())
+		}
+		if len(fwd.Addresses) == 0 {
+			fwd.Addresses = append(fwd.Addresses, ip.String())
+		}
+		slices.Sort(fwd.Addresses)
+		fwd.Addresses = slices.Compact(fwd.Addresses)
 		return fwd, nil
 	}
 	var fe *fcrdns.ForwardError
@@ -188,6 +236,31 @@ func (s *apiService) validate(ctx context.Context, ip netip.Addr, name string) (
 	e := api.Errorf(http.StatusServiceUnavailable, "forward_error", "the forward check could not be made (nothing written): "+err.Error())
 	e.RetryAfter = 10
 	return nil, e
+}
+
+// seenAddrs is a resolver that keeps the addresses of its forward lookup
+// (one lookup per validation).
+type seenAddrs struct {
+	resolver.Resolver
+	addrs []netip.Addr
+}
+
+func (r *seenAddrs) Addrs(ctx context.Context, name string, v6 bool) ([]netip.Addr, error) {
+	a, err := r.Resolver.Addrs(ctx, name, v6)
+	r.addrs = a
+	return a, err
+}
+
+// seenCanonical is seenAddrs over a resolver that tells aliases.
+type seenCanonical struct {
+	*seenAddrs
+	c resolver.Canonicalizer
+}
+
+func (r *seenCanonical) AddrsCanonical(ctx context.Context, name string, v6 bool) ([]netip.Addr, string, error) {
+	a, canon, err := r.c.AddrsCanonical(ctx, name, v6)
+	r.addrs = a
+	return a, canon, err
 }
 
 func (s *apiService) Set(ctx context.Context, req api.SetRequest) (*api.ChangeResult, error) {
@@ -283,7 +356,7 @@ func (s *apiService) refresh() (*zoneset.Set, error) {
 }
 
 // written reads again the zones a write changed.
-func (s *apiService) written(targets []apply.Target) {
+func (s *apiService) written(targets []apply.Target) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var origins []string
@@ -297,12 +370,16 @@ func (s *apiService) written(targets []apply.Target) {
 	}
 	if origins != nil {
 		if err := s.set.Reload(origins...); err == nil {
-			return
+			return nil
 		}
 	}
-	if set, err := s.a.loadZones(); err == nil {
-		s.set, s.loadedAt = set, time.Now()
+	set, err := s.a.loadZones()
+	if err != nil {
+		s.loadedAt = time.Time{}
+		return err
 	}
+	s.set, s.loadedAt = set, time.Now()
+	return nil
 }
 
 func (s *apiService) Events(ctx context.Context, events []lifecycle.Event, dryRun bool, caller api.Caller) (*api.EventsResult, error) {
@@ -413,7 +490,9 @@ func (s *apiService) committer() {
 			}
 		}
 		for len(group) > 0 {
+			s.commitMu.Lock()
 			group = s.commitGroup(group)
+			s.commitMu.Unlock()
 		}
 		if !open {
 			return
@@ -430,11 +509,11 @@ func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 	touched := map[string]bool{}
 	caller := group[0].caller
 	for _, j := range group {
-		clash := j.caller != caller || (j.dryRun && len(this) > 0)
+		clash := j.caller != caller || ((j.dryRun || j.solo) && len(this) > 0)
 		for _, ev := range j.events {
 			clash = clash || touched[ev.IP]
 		}
-		if clash || (len(this) > 0 && this[0].dryRun) {
+		if clash || (len(this) > 0 && (this[0].dryRun || this[0].solo)) {
 			rest = append(rest, j)
 			continue
 		}
@@ -536,15 +615,99 @@ func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 	}
 	res, err := tx.Commit(ctx, p, apply.Record{Operator: caller, Command: "rdnsctl serve", Now: a.Now()})
 	if err != nil && res.Committed == 0 {
+		if len(ok) > 1 {
+			// the refusal may be one request's: each is tried alone, so
+			// that it does not hold the others back
+			return append(solo(ok), rest...)
+		}
 		reply(false, s.upstreamError(err))
 		return rest
 	}
-	s.written(p.Write.Targets())
-	reply(true, nil)
-	if err != nil {
-		a.warn(fmt.Sprintf("serve: part of a write failed after its commit: %v", err))
+	reloadErr := s.written(p.Write.Targets())
+	if err == nil {
+		for _, t := range p.Write.Targets() {
+			if s.rcodes != nil && strings.HasPrefix(t.Path, "axfr://") {
+				s.rcodes.WithLabelValues("NOERROR").Inc() // the zone's UPDATEs were accepted
+			}
+		}
+		reply(true, nil)
+		return rest
 	}
-	return rest
+	// part of the write failed after its commit (a live server refused a
+	// zone after the files or other zones were written): each request is
+	// told what of it is live, never that all of it is
+	a.warn(fmt.Sprintf("serve: part of a write failed after its commit: %v", err))
+	if reloadErr != nil {
+		e := api.Errorf(http.StatusBadGateway, "upstream", fmt.Sprintf("%v; the zones could not be read again (%v): which changes are live is unknown, see GET and the journal", s.upstreamError(err), reloadErr))
+		for _, j := range ok {
+			j.result <- writeResult{err: e}
+		}
+		return rest
+	}
+	var retry []*writeJob
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, j := range ok {
+		var live []rdns.Change
+		for _, c := range j.changes.Changes {
+			if s.isLive(c) {
+				live = append(live, c)
+			}
+		}
+		switch {
+		case len(live) == len(j.changes.Changes):
+			r := writeResult{changes: j.changes, before: before[j], written: true}
+			if j.ip.IsValid() {
+				r.after = s.ptrOf(s.set, j.ip)
+				r.serial = serialOf(s.set, r.after.Zone)
+			}
+			j.result <- r
+		case len(live) == 0 && len(ok) > 1:
+			retry = append(retry, j)
+		default:
+			e, _ := s.upstreamError(err).(*api.Error)
+			if e == nil {
+				e = api.Errorf(http.StatusBadGateway, "upstream", err.Error())
+			}
+			if len(live) > 0 {
+				e.Detail = fmt.Sprintf("only %d of the %d changes were applied (journaled; the rest was refused): %s", len(live), len(j.changes.Changes), e.Detail)
+				if e.Extra == nil {
+					e.Extra = map[string]any{}
+				}
+				e.Extra["applied"] = live
+			}
+			j.result <- writeResult{err: e}
+		}
+	}
+	return append(solo(retry), rest...)
+}
+
+// solo marks jobs to be committed one at a time.
+func solo(js []*writeJob) []*writeJob {
+	for _, j := range js {
+		j.solo = true
+	}
+	return js
+}
+
+// isLive says whether a PTR change is in the zones as last read. Hold s.mu.
+func (s *apiService) isLive(c rdns.Change) bool {
+	if c.Type != "PTR" || !c.Addr.IsValid() {
+		return false
+	}
+	have := s.ptrOf(s.set, c.Addr).PTR
+	has := func(name string) bool {
+		return slices.ContainsFunc(have, func(h string) bool { return strings.EqualFold(h, name) })
+	}
+	switch c.Action {
+	case rdns.Add:
+		return has(c.New)
+	case rdns.Replace:
+		return has(c.New) && (strings.EqualFold(c.Old, c.New) || !has(c.Old))
+	case rdns.Delete:
+		return !has(c.Old)
+	}
+	return false
 }
 
 // check refuses a single-address job whose If-Match no longer matches, or
@@ -561,11 +724,21 @@ func (s *apiService) check(set *zoneset.Set, j *writeJob) error {
 	}
 	if j.ifMatch != "" && j.ip.IsValid() {
 		cur := s.ptrOf(set, j.ip).ETag()
-		if j.ifMatch != "*" && j.ifMatch != cur {
+		if !api.IfMatch(j.ifMatch, cur) {
 			return api.Errorf(http.StatusPreconditionFailed, "stale", fmt.Sprintf("If-Match %s no longer matches %s (now %s); nothing written", j.ifMatch, j.ip, cur))
 		}
 	}
 	return nil
+}
+
+// rcodeName is the mnemonic of a DNS RCODE (RFC 1035, RFC 2136), for the
+// problem document and the rdnsctl_upstream_rcodes_total metric.
+func rcodeName(rc int) string {
+	names := []string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"}
+	if rc >= 0 && rc < len(names) {
+		return names[rc]
+	}
+	return fmt.Sprintf("RCODE%d", rc)
 }
 
 // upstreamError words a failed write for the API.
@@ -575,9 +748,19 @@ func (s *apiService) upstreamError(err error) error {
 	var re *rfc2136.Error
 	var pe *powerdns.Error
 	switch {
-	case errors.As(err, &rc), errors.As(err, &pc):
+	case errors.As(err, &rc):
+		e := api.Errorf(http.StatusConflict, "conflict", err.Error())
+		e.Extra = map[string]any{"rcode": rcodeName(rc.Rcode)}
+		return e
+	case errors.As(err, &pc):
 		return api.Errorf(http.StatusConflict, "conflict", err.Error())
-	case errors.As(err, &re), errors.As(err, &pe):
+	case errors.As(err, &re):
+		e := api.Errorf(http.StatusBadGateway, "upstream", err.Error())
+		if re.Rcode >= 0 {
+			e.Extra = map[string]any{"rcode": rcodeName(re.Rcode)}
+		}
+		return e
+	case errors.As(err, &pe):
 		return api.Errorf(http.StatusBadGateway, "upstream", err.Error())
 	case errors.Is(err, apply.ErrInterrupted):
 		return api.Errorf(http.StatusServiceUnavailable, "shutting_down", err.Error())
@@ -646,10 +829,32 @@ func (s *apiService) Ready(ctx context.Context) error {
 		if sc.Type == "powerdns" {
 			srv.Key = nil
 		}
-		if first != "" {
-			if _, err := srv.Serial(ctx, first); err != nil {
+		// a zone the server holds for us must answer with its SOA; a server
+		// that holds none of ours (a secondary, one serving only zone
+		// files) need only answer
+		zone, ours := first, false
+		for _, rz := range s.a.cfg.RemoteZones {
+			if rz.Server == sc.Name && rz.Origin != "" {
+				zone, ours = rz.Origin, true
+				break
+			}
+		}
+		if zone == "" {
+			zone = "."
+		}
+		if _, err := srv.Serial(ctx, zone); err != nil {
+			var re *rfc2136.Error
+			if ours || !errors.As(err, &re) || re.Rcode < 0 || re.TSIG != 0 {
 				return fmt.Errorf("server %s: %w", sc.Name, err)
 			}
+		}
+	}
+	// the resolvers answer (any answer: an authoritative-only server
+	// refuses the question, which is an answer)
+	if _, err := s.resolver.PTR(ctx, netip.MustParseAddr("127.0.0.1")); err != nil {
+		var te *resolver.TempError
+		if errors.As(err, &te) && te.Err != nil {
+			return fmt.Errorf("resolvers: %w", err)
 		}
 	}
 	return nil

@@ -150,6 +150,7 @@ func (a *App) runServe(f *serveFlags) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(a.IO.ErrOut, nil))
 	h := api.New(svc, api.Options{Tokens: tokens, RateLimit: a.cfg.API.RateLimit, Burst: a.cfg.API.Burst, Log: logger})
+	svc.rcodes = h.Metrics().Rcodes
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	ln, err := net.Listen("tcp", listen)

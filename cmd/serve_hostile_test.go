@@ -1,0 +1,453 @@
+package cmd
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rdnsctl/rdnsctl/api"
+	"github.com/rdnsctl/rdnsctl/internal/dnstest"
+)
+
+// The acceptance of rdnsctl serve run as a hostile checker would: zones and
+// tokens of its own, the cases the issue lists that the first tests did
+// not reach, each one a bug found that way.
+
+const hostileForward = `$ORIGIN customer.example.
+$TTL 300
+@ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300
+@ IN NS ns1.example.net.
+mail IN A 10.60.1.44
+two IN A 10.60.1.45
+two IN A 10.60.1.46
+`
+
+func dynZone(origin string) string {
+	return fmt.Sprintf("$ORIGIN %s\n$TTL 300\n@ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n5 IN PTR old.customer.example.\n", origin)
+}
+
+// conflictProxy forwards DNS over TCP to a server; armed, it first runs
+// an nsupdate of its own before it passes on the next UPDATE, as an
+// engineer's change landing between rdnsctl's read and its write.
+type conflictProxy struct {
+	addr   string
+	armed  atomic.Pointer[string] // an nsupdate script
+	key    string
+	server string
+	ran    chan error
+}
+
+func startConflictProxy(t *testing.T, server, key string) *conflictProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	p := &conflictProxy{addr: ln.Addr().String(), key: key, server: server, ran: make(chan error, 1)}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.serve(c)
+		}
+	}()
+	return p
+}
+
+func (p *conflictProxy) serve(c net.Conn) {
+	defer c.Close()
+	up, err := net.Dial("tcp", p.server)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	go io.Copy(c, up)
+	for {
+		var l [2]byte
+		if _, err := io.ReadFull(c, l[:]); err != nil {
+			return
+		}
+		msg := make([]byte, binary.BigEndian.Uint16(l[:]))
+		if _, err := io.ReadFull(c, msg); err != nil {
+			return
+		}
+		if len(msg) > 2 && (msg[2]>>3)&0xf == 5 { // opcode UPDATE
+			if script := p.armed.Swap(nil); script != nil {
+				host, port, _ := net.SplitHostPort(p.server)
+				cmd := exec.Command("nsupdate", "-k", p.key)
+				cmd.Stdin = strings.NewReader(fmt.Sprintf("server %s %s\n%s\nsend\n", host, port, *script))
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					err = fmt.Errorf("%v: %s", err, out)
+				}
+				p.ran <- err
+			}
+		}
+		if _, err := up.Write(append(l[:], msg...)); err != nil {
+			return
+		}
+	}
+}
+
+// hostileLive is a zones directory with one file zone (10.60.1.0/24) and
+// two dynamic zones on a real BIND: 9.60.10.in-addr.arpa, where the key may
+// change only 5.9.60.10.in-addr.arpa (every other UPDATE is REFUSED), and
+// 10.60.10.in-addr.arpa, reached through a proxy that can make a conflict.
+func hostileLive(t *testing.T) (dir string, proxy *conflictProxy, named string) {
+	t.Helper()
+	for _, bin := range []string{"named", "tsig-keygen", "nsupdate"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("%s not found: install bind9, bind9-utils and bind9-dnsutils", bin)
+		}
+	}
+	dir = t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	os.WriteFile(filepath.Join(zones, "db.10.60.1"), []byte("$ORIGIN 1.60.10.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.example.net. hostmaster.example.net. 2026010100 3600 600 86400 300\n@ IN NS ns1.example.net.\n5 IN PTR five.customer.example.\n"), 0o644)
+	key := filepath.Join(dir, "rdnsctl.key")
+	out, err := exec.Command("tsig-keygen", "-a", "hmac-sha256", "rdnsctl-key").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(key, out, 0o600)
+	bind := filepath.Join(dir, "bind")
+	os.Mkdir(bind, 0o755)
+	fwd := filepath.Join(bind, "customer.example.zone")
+	os.WriteFile(fwd, []byte(hostileForward), 0o644)
+	dyn9, dyn10 := filepath.Join(bind, "dyn9"), filepath.Join(bind, "dyn10")
+	os.WriteFile(dyn9, []byte(dynZone("9.60.10.in-addr.arpa.")), 0o644)
+	os.WriteFile(dyn10, []byte(dynZone("10.60.10.in-addr.arpa.")), 0o644)
+	named = dnstest.StartNamedConf(t, []dnstest.Zone{
+		{Origin: "customer.example", File: fwd},
+		{Origin: "9.60.10.in-addr.arpa", File: dyn9, Options: "update-policy { grant rdnsctl-key name 5.9.60.10.in-addr.arpa. PTR; }; allow-transfer { key rdnsctl-key; }; "},
+		{Origin: "10.60.10.in-addr.arpa", File: dyn10, Options: "update-policy { grant rdnsctl-key zonesub ANY; }; allow-transfer { key rdnsctl-key; }; "},
+	}, fmt.Sprintf("include %q;", key))
+	proxy = startConflictProxy(t, named, key)
+	conf := fmt.Sprintf(`zones:
+  - zones/
+  - {origin: 9.60.10.in-addr.arpa., server: primary}
+  - {origin: 10.60.10.in-addr.arpa., server: primary}
+servers:
+  - {name: primary, address: "%s", tsig_file: %s}
+journal: journal.jsonl
+resolvers: [%s]
+defaults:
+  - prefix: 10.60.0.0/16
+    template: "{dashed}.pool.example.net."
+api:
+  tokens_file: tokens.json
+`, proxy.addr, key, named)
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(conf), 0o644)
+	return dir, proxy, named
+}
+
+func post(c *apiClient, tok, body string) (int, map[string]any) {
+	st, _, doc := c.do("/api/v1/ptr", "POST", "/api/v1/ptr", tok, body)
+	return st, doc
+}
+
+func journalText(t *testing.T, dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "journal.jsonl"))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A write a live server refuses, alone, in a batch with a zone file, or in
+// a group commit with other requests, is never answered 200; the others of
+// its group are applied; a change made between rdnsctl's read and its
+// UPDATE is a 409 conflict and stays.
+func TestServeLiveServerRefusals(t *testing.T) {
+	dir, proxy, _ := hostileLive(t)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir)
+	zoneFile := filepath.Join(dir, "zones", "db.10.60.1")
+
+	// alone: 502 upstream, the rcode named, nothing written
+	before, jbefore := string(mustRead(t, zoneFile)), journalText(t, dir)
+	st, doc := post(c, tok, `{"ip":"10.60.9.6","hostname":"x.customer.example","validate_forward":false}`)
+	if st != 502 || doc["code"] != "upstream" || doc["rcode"] != "REFUSED" {
+		t.Errorf("refused UPDATE: %d %v", st, doc)
+	}
+	if string(mustRead(t, zoneFile)) != before || journalText(t, dir) != jbefore {
+		t.Errorf("a refused request changed a file")
+	}
+	if st, doc = post(c, tok, `{"ip":"10.60.9.5","hostname":"x.customer.example","validate_forward":false}`); st != 200 || doc["status"] != "changed" {
+		t.Errorf("granted UPDATE: %d %v", st, doc)
+	}
+
+	// a batch over a zone file and a refused live zone: not 200, and the
+	// answer names what was applied (the file zone's change, journaled)
+	st, _, doc = c.do("/api/v1/events", "POST", "/api/v1/events", tok, `{"events":[{"event":"provision","ip":"10.60.1.20"},{"event":"provision","ip":"10.60.9.7"}]}`)
+	applied, _ := doc["applied"].([]any)
+	if st != 502 || len(applied) != 1 || applied[0].(map[string]any)["ip"] != "10.60.1.20" {
+		t.Errorf("batch refused in part: %d %v", st, doc)
+	}
+	if j := journalText(t, dir); !strings.Contains(j, `"ip":"10.60.1.20"`) || strings.Contains(j, `"ip":"10.60.9.7"`) {
+		t.Errorf("the journal does not hold exactly what was applied:\n%s", j)
+	}
+
+	// a group commit: requests queue while the zones lock is held, then
+	// go as one write; the refused one fails alone
+	lock, err := os.OpenFile(filepath.Join(dir, "zones", ".rdnsctl.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		st  int
+		doc map[string]any
+	}
+	bodies := map[string]string{"10.60.9.8": `{"ip":"10.60.9.8","hostname":"refused.customer.example","validate_forward":false}`,
+		"10.60.10.8": `{"ip":"10.60.10.8","hostname":"live.customer.example","validate_forward":false}`}
+	for i := 30; i < 38; i++ {
+		bodies[fmt.Sprintf("10.60.1.%d", i)] = fmt.Sprintf(`{"ip":"10.60.1.%d","hostname":"h%d.customer.example","validate_forward":false}`, i, i)
+	}
+	answers := map[string]answer{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	first := make(chan struct{})
+	go func() { // the first request holds the committer at the lock
+		st, doc := post(c, tok, `{"ip":"10.60.1.29","hostname":"h29.customer.example","validate_forward":false}`)
+		mu.Lock()
+		answers["10.60.1.29"] = answer{st, doc}
+		mu.Unlock()
+		close(first)
+	}()
+	time.Sleep(200 * time.Millisecond)
+	for ip, body := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, doc := post(c, tok, body)
+			mu.Lock()
+			answers[ip] = answer{st, doc}
+			mu.Unlock()
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	lock.Close()
+	wg.Wait()
+	<-first
+	zone := string(mustRead(t, zoneFile))
+	for ip, a := range answers {
+		switch {
+		case ip == "10.60.9.8":
+			if a.st != 502 || a.doc["code"] != "upstream" {
+				t.Errorf("%s, refused in a group: %d %v", ip, a.st, a.doc)
+			}
+		case a.st != 200 || a.doc["status"] != "changed":
+			t.Errorf("%s was held back by another request's refusal: %d %v", ip, a.st, a.doc)
+		case strings.HasPrefix(ip, "10.60.1.") && !strings.Contains(zone, fmt.Sprintf("\th%s.customer.example.\n", strings.TrimPrefix(ip, "10.60.1."))):
+			t.Errorf("%s answered 200 but is not in the zone", ip)
+		}
+	}
+	if st, _, doc := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/10.60.10.8", tok, ""); st != 200 || fmt.Sprint(doc["ptr"]) != "[live.customer.example.]" {
+		t.Errorf("the live zone's change of the group: %d %v", st, doc)
+	}
+
+	// an engineer's change between rdnsctl's read and its UPDATE: 409
+	// conflict, and the engineer's record stays
+	script := "zone 10.60.10.in-addr.arpa.\nupdate delete 5.10.60.10.in-addr.arpa. PTR\nupdate add 5.10.60.10.in-addr.arpa. 300 PTR engineer.customer.example."
+	proxy.armed.Store(&script)
+	jbefore = journalText(t, dir)
+	st, doc = post(c, tok, `{"ip":"10.60.10.5","hostname":"api.customer.example","validate_forward":false}`)
+	if err := <-proxy.ran; err != nil {
+		t.Fatalf("nsupdate: %v", err)
+	}
+	if st != 409 || doc["code"] != "conflict" {
+		t.Errorf("a change between read and UPDATE: %d %v", st, doc)
+	}
+	if journalText(t, dir) != jbefore {
+		t.Errorf("a conflict was journaled")
+	}
+	if st, _, doc := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/10.60.10.5", tok, ""); fmt.Sprint(doc["ptr"]) != "[engineer.customer.example.]" {
+		// GET reads what the last write read; the next write reads again
+		if st, doc = post(c, tok, `{"ip":"10.60.10.6","hostname":"six.customer.example","validate_forward":false}`); st != 200 {
+			t.Errorf("write after the conflict: %d %v", st, doc)
+		}
+		if _, _, doc := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/10.60.10.5", tok, ""); fmt.Sprint(doc["ptr"]) != "[engineer.customer.example.]" {
+			t.Errorf("the engineer's change was overwritten: %v", doc)
+		}
+	}
+	var n int
+	for _, l := range strings.Split(strings.TrimSpace(journalText(t, dir)), "\n") {
+		var e struct{ Operator string }
+		if json.Unmarshal([]byte(l), &e) == nil && e.Operator != "provisioning" {
+			t.Errorf("a journal line of the API without the token's name: %s", l)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Errorf("nothing journaled")
+	}
+	for _, rt := range []string{"POST /api/v1/ptr", "POST /api/v1/events"} {
+		for st := range c.seen[rt] {
+			if !routeHas(rt, st) {
+				t.Errorf("%s returned %d, which the OpenAPI document lacks", rt, st)
+			}
+		}
+	}
+	checkZones(t, filepath.Join(dir, "zones"))
+	if m := metricsText(t, c); !strings.Contains(m, `rdnsctl_upstream_rcodes_total{rcode="REFUSED"}`) || !strings.Contains(m, `rdnsctl_upstream_rcodes_total{rcode="NOERROR"}`) {
+		t.Errorf("upstream rcodes not counted:\n%s", grepLines(m, "rcodes"))
+	}
+}
+
+func routeHas(methodPath string, status int) bool {
+	for _, rt := range apiRoutes() {
+		if rt.Method+" "+rt.Path == methodPath {
+			for _, s := range rt.Statuses {
+				if s == status {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func metricsText(t *testing.T, c *apiClient) string {
+	resp, err := http.Get(c.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func apiRoutes() []api.Route { return api.Routes }
+
+// The edges a checker tries first: the scheme's case, routes that do not
+// exist, booleans that are not (dry_run=1 must not write, dry_run=yes is
+// refused), a list in If-Match, the log's since as the CLI takes it, a GET
+// after a CLI edit, a removed tokens file, the addresses of a forward pass,
+// and an OpenAPI document that has the query parameters and statuses.
+func TestServeHostileEdges(t *testing.T) {
+	dir, _ := serveSetup(t)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir)
+	zoneFile := filepath.Join(dir, "zones", "db.198.51.100")
+	before := string(mustRead(t, zoneFile))
+	for _, tc := range []struct {
+		name, method, path, auth, body string
+		status                         int
+		code                           string
+	}{
+		{"lower-case scheme", "GET", "/api/v1/ptr/198.51.100.10", "bearer " + tok, "", 200, ""},
+		{"scheme only", "GET", "/api/v1/ptr/198.51.100.10", "Bearer", "", 401, "unauthorized"},
+		{"basic", "GET", "/api/v1/ptr/198.51.100.10", "Basic " + tok, "", 401, "unauthorized"},
+		{"no such route", "GET", "/api/v1/nothing", "Bearer " + tok, "", 404, "not_found"},
+		{"a prefix in the path", "GET", "/api/v1/ptr/198.51.100.0/24", "Bearer " + tok, "", 404, "not_found"},
+		{"no such method", "PATCH", "/api/v1/ptr/198.51.100.10", "Bearer " + tok, "{}", 405, "method_not_allowed"},
+		{"custom=yes", "GET", "/api/v1/ptr?custom=yes", "Bearer " + tok, "", 400, "bad_request"},
+		{"dry_run=yes", "POST", "/api/v1/events?dry_run=yes", "Bearer " + tok, `{"events":[{"event":"deprovision","ip":"198.51.100.20"}]}`, 400, "bad_request"},
+		{"dry_run=1 writes nothing", "POST", "/api/v1/events?dry_run=1", "Bearer " + tok, `{"events":[{"event":"deprovision","ip":"198.51.100.20"}]}`, 200, ""},
+		{"a body that is not an object", "POST", "/api/v1/ptr", "Bearer " + tok, `[]`, 400, "bad_request"},
+		{"since 7d", "GET", "/api/v1/log?since=7d", "Bearer " + tok, "", 200, ""},
+		{"since a date", "GET", "/api/v1/log?since=2026-11-01", "Bearer " + tok, "", 200, ""},
+		{"since in the future", "GET", "/api/v1/log?since=-5h", "Bearer " + tok, "", 400, "bad_request"},
+	} {
+		req, _ := http.NewRequest(tc.method, c.base+tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Authorization", tc.auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc map[string]any
+		json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || (tc.code != "" && doc["code"] != tc.code) {
+			t.Errorf("%s: %d %v, want %d %s", tc.name, resp.StatusCode, doc, tc.status, tc.code)
+		}
+		if tc.code != "" && resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: Content-Type %q", tc.name, resp.Header.Get("Content-Type"))
+		}
+		if tc.status == 405 && resp.Header.Get("Allow") == "" {
+			t.Errorf("%s: no Allow header", tc.name)
+		}
+	}
+	if string(mustRead(t, zoneFile)) != before {
+		t.Fatalf("a refused request or a dry run changed the zone")
+	}
+
+	// If-Match holds a list of tags: one of them matching is enough
+	_, h, _ := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.10", tok, "")
+	if st, _, doc := c.do("/api/v1/ptr/{ip}", "PUT", "/api/v1/ptr/198.51.100.10", tok, `{"hostname":"x.customer.example","validate_forward":false}`, "If-Match", `"0000", `+h.Get("ETag")); st != 200 {
+		t.Errorf("If-Match with the current tag in a list: %d %v", st, doc)
+	}
+	if st, _, doc := c.do("/api/v1/ptr/{ip}", "PUT", "/api/v1/ptr/198.51.100.10", tok, `{"hostname":"y.customer.example","validate_forward":false}`, "If-Match", "W/"+h.Get("ETag")); st != 412 {
+		t.Errorf("a weak tag matched: %d %v", st, doc)
+	}
+
+	// a forward pass lists the addresses the name has
+	if st, doc := post(c, tok, `{"ip":"198.51.100.44","hostname":"mail.customer.example"}`); st != 200 || fmt.Sprint(doc["forward"]) != "map[addresses:[198.51.100.44] verdict:pass]" {
+		t.Errorf("forward pass: %d %v", st, doc)
+	}
+
+	// a GET after an engineer's CLI write shows the zone as it is now
+	if r := run(t, dir, "", "set", "198.51.100.77", "cli.customer.example", "--no-validate", "--write"); r.code != 0 {
+		t.Fatalf("CLI set: %s", r.err)
+	}
+	if st, _, doc := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.77", tok, ""); st != 200 || fmt.Sprint(doc["ptr"]) != "[cli.customer.example.]" {
+		t.Errorf("GET after a CLI write: %d %v", st, doc)
+	}
+	if st, _, doc := c.do("/api/v1/ptr", "GET", "/api/v1/ptr?prefix=198.51.100.77/32", tok, ""); st != 200 || doc["count"] != 1.0 {
+		t.Errorf("list after a CLI write: %d %v", st, doc)
+	}
+
+	// the OpenAPI document names the query parameters
+	_, _, doc := c.do("/api/v1/openapi.json", "GET", "/api/v1/openapi.json", "", "")
+	paths, _ := doc["paths"].(map[string]any)
+	for path, want := range map[string][]string{"/api/v1/ptr": {"prefix", "custom", "limit", "offset"}, "/api/v1/log": {"ip", "since", "limit"}, "/api/v1/events": {"dry_run"}} {
+		op, _ := paths[path].(map[string]any)
+		for _, m := range []string{"get", "post"} {
+			o, ok := op[m].(map[string]any)
+			if !ok || (path == "/api/v1/ptr" && m == "post") {
+				continue
+			}
+			got := fmt.Sprint(o["parameters"])
+			for _, p := range want {
+				if !strings.Contains(got, "name:"+p+" ") {
+					t.Errorf("%s %s: parameter %s not in the OpenAPI document", m, path, p)
+				}
+			}
+		}
+	}
+
+	// a removed tokens file accepts no token
+	os.Remove(filepath.Join(dir, "tokens.json"))
+	if st, _, _ := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.10", tok, ""); st != 401 {
+		t.Errorf("token accepted after its file was removed: %d", st)
+	}
+}
