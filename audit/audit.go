@@ -33,10 +33,13 @@ const (
 	Unmanaged         Category = "unmanaged"
 	Delegated         Category = "delegated"
 	Orphan            Category = "orphan"
+	// Lame is a delegation point whose name servers do not all answer
+	// for the child zone (audit --check-delegations; LameFindings).
+	Lame Category = "lame"
 )
 
 // Categories lists every category in report order.
-var Categories = []Category{Missing, Mismatch, Stale, Duplicate, Invalid, Unmanaged, Orphan, DefaultOnAssigned, Delegated}
+var Categories = []Category{Missing, Mismatch, Stale, Duplicate, Invalid, Unmanaged, Orphan, Lame, DefaultOnAssigned, Delegated}
 
 // Info says whether a category is informational (not a failure by default).
 func (c Category) Info() bool { return c == DefaultOnAssigned || c == Delegated }

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -9,8 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rdnsctl/rdnsctl/audit"
+	"github.com/rdnsctl/rdnsctl/delegation"
 	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/report"
+	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
 func init() { extraCommands = append(extraCommands, (*App).newAuditCmd) }
@@ -27,9 +30,11 @@ func (a *App) newAuditCmd() *cobra.Command {
 		showInfo   bool
 		rf         resolverFlags
 		h          htmlRun
+		checkDeleg bool
+		nsPort     int
 	)
 	c := &cobra.Command{
-		Use:   "audit [--ipam FILE] [--zones DIR] [--prefix CIDR...]",
+		Use:   "audit [--ipam FILE] [--zones DIR] [--prefix CIDR...] [--check-delegations]",
 		Short: "Compare IPAM with the zones: missing, stale, mismatched, duplicate, invalid PTRs",
 		Long: `Compare the IPAM export (the truth) with the PTRs the zones publish. Findings, one
 per address (or record), each with the PTR's zone, file and line:
@@ -49,6 +54,27 @@ per address (or record), each with the PTR's zone, file and line:
                        default PTR
   delegated            (info) inside an RFC 2317 delegation whose child zone is
                        not loaded
+  lame                 (--check-delegations) a delegation whose name servers do
+                       not all answer for the child zone; one per delegation
+
+--check-delegations asks, for every delegation point of the loaded reverse
+zones (an NS set below a zone's apex: an IPv6 customer prefix at its nibble
+owner, an RFC 2317 child zone such as 0-25.2.0.192.in-addr.arpa., a whole
+octet; with --prefix, those overlapping the blocks), each of its name servers
+at each of its addresses for the child zone's SOA, without recursion. The
+addresses are the parent zone's glue, else A/AAAA records of the loaded zones,
+else the NS name's A and AAAA through --resolver. A server is lame when it
+refuses, fails (SERVFAIL), denies the zone (NXDOMAIN), answers without
+authority (a referral, no AA bit) or from another zone, or does not answer
+(timeout); an NS name without an address is lame too. The finding's ip is the
+first address of the delegated block; its zone, file and line are those of the
+NS set in the parent; its reason names the child zone, the name servers and
+which are lame and why ("1 of 2 name servers lame: ..."). Name servers are
+asked on port 53, or --ns-port (config ns_port) for a lab. A name server that
+could not be checked (its name's lookup failed, its address is unreachable
+from this host) is a warning, not a finding; when no delegation could be
+checked at all the exit status is 2. Without an IPAM export (no --ipam, no
+ipam: in the config), --check-delegations runs only the delegation check.
 
 Info findings are counted in the summary and listed only with --show-info. A
 finding's ptr lists the PTR targets at the address (at most 10, ptr_count counts
@@ -79,6 +105,8 @@ info ones) is found, listed or not.
   rdnsctl audit -o json --html report.html         # both in one run (cron)
   rdnsctl audit --fcrdns fcrdns.json -o html > report.html   # FCrDNS verdicts on the map
   rdnsctl audit --fail-on missing,invalid          # CI: fail only on these
+  rdnsctl audit --check-delegations --zones zones/ # lame delegations only (no IPAM)
+  rdnsctl audit --check-delegations --prefix 2001:db8:100::/48 --resolver 192.0.2.53
   rdnsctl audit --fix                              # preview the fixes
   rdnsctl audit --fix --write --ticket OPS-1234    # apply them`,
 		Args: cobra.NoArgs,
@@ -130,6 +158,16 @@ info ones) is found, listed or not.
 			if fix && h.wanted(a) {
 				return usageErrorf("the HTML report (-o html, --html) is of an audit, not of --fix")
 			}
+			if checkDeleg && fix {
+				return usageErrorf("--check-delegations reports lame delegations, --fix has nothing to fix there: run them apart")
+			}
+			if nsPort < 1 || nsPort > 65535 {
+				return usageErrorf("--ns-port %d: want a port, 1-65535", nsPort)
+			}
+			noIPAM := checkDeleg && a.cfg.IPAM == ""
+			if noIPAM && h.wanted(a) {
+				return usageErrorf("the HTML report maps IPAM's addresses: give --ipam, or leave -o html and --html out of --check-delegations")
+			}
 			if h.fcrdns != "" && !h.wanted(a) {
 				return usageErrorf("--fcrdns lays verdicts over the HTML report: add -o html or --html FILE")
 			}
@@ -138,9 +176,11 @@ info ones) is found, listed or not.
 				return err
 			}
 			defer unlock()
-			exp, err := a.loadIPAM()
-			if err != nil {
-				return err
+			var exp *ipam.Export
+			if !noIPAM {
+				if exp, err = a.loadIPAM(); err != nil {
+					return err
+				}
 			}
 			load := a.loadZones
 			if !fix {
@@ -150,9 +190,18 @@ info ones) is found, listed or not.
 			if err != nil {
 				return err
 			}
-			bar := a.progress(-1, "audit")
-			res := audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo || h.wanted(a), Progress: bar})
-			bar.Finish()
+			res := &audit.Result{Counts: map[audit.Category]int{}}
+			if !noIPAM {
+				bar := a.progress(-1, "audit")
+				res = audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo || h.wanted(a), Progress: bar})
+				bar.Finish()
+			}
+			var notChecked error // no delegation could be checked: exit 2, after the report
+			if checkDeleg {
+				if notChecked, err = a.checkDelegations(c.Context(), s, only, res, &rf, uint16(nsPort)); err != nil {
+					return err
+				}
+			}
 			if fix {
 				fo := audit.FixOptions{StaleDelete: stale == "delete"}
 				toValidate := 0
@@ -197,8 +246,11 @@ info ones) is found, listed or not.
 			if res.Failing(fail) {
 				h.status = ExitFindings
 			}
-			if err := a.renderAudit(res, &h, showInfo); err != nil {
+			if err := a.renderAudit(res, &h, showInfo, !noIPAM); err != nil {
 				return err
+			}
+			if notChecked != nil {
+				return notChecked
 			}
 			if h.status != ExitOK {
 				return errFindings
@@ -214,6 +266,8 @@ info ones) is found, listed or not.
 	fl.BoolVar(&fix, "fix", false, "plan the fixes of the fixable findings (apply with --write)")
 	fl.StringVar(&stale, "stale", "reset", "what --fix does to stale PTRs: reset (to the default) or delete")
 	fl.BoolVar(&noValidate, "no-validate", false, "with --fix: write names taken from IPAM without checking that they resolve back to the address")
+	fl.BoolVar(&checkDeleg, "check-delegations", false, "ask every delegation's name servers for the child zone's SOA: lame findings (runs alone without an IPAM export)")
+	fl.IntVar(&nsPort, "ns-port", 53, "with --check-delegations: the port name servers are asked on (config ns_port)")
 	a.addChangeFlags(c, &f)
 	a.addResolverFlags(c, &rf)
 	a.addHTMLFlags(c, &h, true)
@@ -228,7 +282,7 @@ type auditReport struct {
 // renderAudit writes the report. res holds the info findings too when the
 // HTML map needs them (it paints delegated and default-on-assigned cells);
 // the rows list them only with showInfo.
-func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo bool) error {
+func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo, addresses bool) error {
 	listed := res.Findings
 	if !showInfo {
 		listed = make([]audit.Finding, 0, len(res.Findings))
@@ -252,7 +306,11 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo bool) error {
 		if more := x.PTRCount - len(x.PTR); more > 0 && len(x.PTR) == audit.MaxListed {
 			ptr += fmt.Sprintf(" (%d PTRs)", x.PTRCount)
 		}
-		rows.Add(string(x.Category), x.Addr.String(), ptr, x.Expected, x.Customer, x.Zone, x.File, line, x.Reason)
+		ip := ""
+		if x.Addr.IsValid() {
+			ip = x.Addr.String()
+		}
+		rows.Add(string(x.Category), ip, ptr, x.Expected, x.Customer, x.Zone, x.File, line, x.Reason)
 	}
 	if h.wanted(a) {
 		if err := a.auditHTML(res, h, out, rows); err != nil {
@@ -272,6 +330,9 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo bool) error {
 		}
 		byPrefix := map[string]int{}
 		for _, x := range listed {
+			if !x.Addr.IsValid() {
+				continue
+			}
 			bits := 24
 			if !x.Addr.Is4() {
 				bits = 48
@@ -300,7 +361,9 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo bool) error {
 	for _, n := range res.Counts {
 		total += n
 	}
-	if hidden := total - len(listed); hidden > 0 {
+	if !addresses {
+		a.info("%d findings", total)
+	} else if hidden := total - len(listed); hidden > 0 {
 		a.info("%d addresses checked, %d findings (%d info findings not listed: --show-info lists them)", res.Checked, total, hidden)
 	} else {
 		a.info("%d addresses checked, %d findings", res.Checked, total)
@@ -314,6 +377,50 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo bool) error {
 		}
 	}
 	return nil
+}
+
+// checkDelegations runs the lame delegation check over the delegation points
+// of s (those overlapping only, when given) and adds the lame findings to
+// res. Points that could not be checked are warnings; when none could be,
+// the run could not complete: notChecked says so (exit 2), err is a failure
+// to start.
+func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip.Prefix, res *audit.Result, rf *resolverFlags, port uint16) (notChecked, err error) {
+	var points []delegation.Point
+	for _, p := range delegation.Points(s, a.cfg.ClasslessStyle) {
+		if len(only) > 0 && !slices.ContainsFunc(only, func(o netip.Prefix) bool { return p.Prefix.IsValid() && o.Overlaps(p.Prefix) }) {
+			continue
+		}
+		points = append(points, p)
+	}
+	if len(points) == 0 {
+		a.info("no delegation points to check (no NS set below a loaded reverse zone's apex%s)", map[bool]string{true: " inside --prefix"}[len(only) > 0])
+		return nil, nil
+	}
+	r, err := a.newResolver(rf)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	asker, ok := r.(delegation.Asker)
+	if !ok {
+		return nil, fmt.Errorf("the resolver cannot ask a name server directly")
+	}
+	bar := a.progress(len(points), "delegations")
+	results := delegation.Check(ctx, points, asker, delegation.CheckOptions{Port: port, Workers: rf.workers, Addrs: delegation.ZoneAddrs(s), Progress: bar})
+	bar.Finish()
+	counts := map[delegation.Verdict]int{}
+	for _, x := range results {
+		counts[x.Verdict]++
+		if x.Verdict == delegation.Unknown {
+			a.warn(fmt.Sprintf("%s:%d: delegation %s not checked: %s", x.Point.File, x.Point.Line, x.Point.Owner, x.Reason))
+		}
+	}
+	res.Add(audit.LameFindings(results))
+	a.info("%d delegation points checked: %d ok, %d lame, %d not checked", len(results), counts[delegation.OK], counts[delegation.Lame], counts[delegation.Unknown])
+	if counts[delegation.Unknown] == len(results) {
+		return inputError(fmt.Errorf("no delegation could be checked (%d not checked, listed above)", len(results))), nil
+	}
+	return nil, nil
 }
 
 // ipamErrors counts the problems of an IPAM read that make it incomplete.

@@ -73,6 +73,9 @@ type Config struct {
 	// "db.{origin}", "{origin}.zone", ...); empty: the house style of the
 	// directory.
 	NewZoneFile string
+	// NSPort is the port audit --check-delegations asks name servers on
+	// (ns_port, --ns-port; 0: 53), for labs and tests.
+	NSPort int
 }
 
 // ZoneSpec is one --zones entry (a directory or a file) or a config entry
@@ -155,6 +158,7 @@ type rawConfig struct {
 	IncludeBase string            `mapstructure:"include_base"`
 	MaxGenerate int               `mapstructure:"max_generate"`
 	NewZoneFile string            `mapstructure:"new_zone_file"`
+	NSPort      int               `mapstructure:"ns_port"`
 }
 
 // loadConfig reads the config file (explicit, else $RDNSCTL_CONFIG, else the
@@ -220,6 +224,10 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 		IncludeBase: raw.IncludeBase,
 		MaxGenerate: raw.MaxGenerate,
 		NewZoneFile: raw.NewZoneFile,
+		NSPort:      raw.NSPort,
+	}
+	if c.NSPort < 0 || c.NSPort > 65535 {
+		return nil, usageErrorf("config %s: ns_port %d: want a port, 1-65535 (0 for 53)", configSource(file), c.NSPort)
 	}
 	if c.MaxGenerate < 0 {
 		return nil, usageErrorf("config max_generate: %d: want a number of records, at least 1 (0 for the default)", c.MaxGenerate)

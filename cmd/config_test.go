@@ -115,6 +115,7 @@ var keyCases = map[string]keyCase{
 	"include_base":  {"/etc/bind", want("IncludeBase", func(c *Config) string { return c.IncludeBase }, "/etc/bind")},
 	"max_generate":  {"65536", want("MaxGenerate", func(c *Config) int { return c.MaxGenerate }, 65536)},
 	"new_zone_file": {"db.{origin}", want("NewZoneFile", func(c *Config) string { return c.NewZoneFile }, "db.{origin}")},
+	"ns_port":       {"5300", want("NSPort", func(c *Config) int { return c.NSPort }, 5300)},
 }
 
 // clearEnv unsets every RDNSCTL_* variable for the test, and the places a
