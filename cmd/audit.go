@@ -234,7 +234,7 @@ info ones) is found, listed or not.
 				// Rows the export lost look like customers who left: a fix
 				// would reset or delete their PTRs.
 				if n := ipamErrors(exp); n > 0 && len(cs.Changes) > 0 && !f.force {
-					msg := fmt.Sprintf("the IPAM export %s had %d error(s) (rows skipped or misread, listed above): fixes planned from it could reset or delete the PTRs of customers it lost; correct the export, or pass --force", a.cfg.IPAM, n)
+					msg := fmt.Sprintf("the IPAM export %s had %d error(s) (rows skipped or misread, listed above): fixes planned from it could reset or delete the PTRs of customers it lost; correct the export, or pass --force", a.ipamNames(), n)
 					if f.write {
 						return usageErrorf("refusing to write: %s", msg)
 					}

@@ -130,7 +130,7 @@ the block's own nibble zone.
 				}
 			}
 			if fromIPAM {
-				exp, err := a.loadIPAM()
+				exp, err := a.loadIPAMAddresses("block-init --from-ipam")
 				if err != nil {
 					return err
 				}

@@ -20,9 +20,11 @@ import (
 // Config is everything rdnsctl reads from its config file, RDNSCTL_*
 // variables and global flags. Nothing but this file reads viper.
 type Config struct {
-	File           string
-	Zones          []ZoneSpec
-	IPAM           string
+	File  string
+	Zones []ZoneSpec
+	// IPAM lists the IPAM exports (--ipam, repeatable; ipam: FILE or a
+	// list): address and prefix exports, read into one ipam.Export.
+	IPAM           []string
 	IPAMFormat     string
 	IPAMColumns    ipam.Columns
 	VRFs           []string
@@ -106,8 +108,9 @@ func (t ZoneTemplate) IsSet() bool { return t.MName != "" && len(t.NS) > 0 }
 // unknown-key check without another edit), or from the flag of the same name.
 type rawConfig struct {
 	// Zones is a list of paths or {origin, file} maps (decodeZones).
-	Zones          any          `mapstructure:"zones"`
-	IPAM           string       `mapstructure:"ipam"`
+	Zones any `mapstructure:"zones"`
+	// IPAM is a path or a list of paths (decodeIPAM).
+	IPAM           any          `mapstructure:"ipam"`
 	IPAMFormat     string       `mapstructure:"ipam_format"`
 	IPAMColumns    ipam.Columns `mapstructure:"ipam_columns"`
 	VRFs           []string     `mapstructure:"vrfs"`
@@ -253,9 +256,8 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	fromFile := func(key string) bool {
 		return file != "" && v.InConfig(key) && !overridden(key) && os.Getenv(envName(key)) == ""
 	}
-	c.IPAM = v.GetString("ipam")
-	if fromFile("ipam") {
-		c.IPAM = resolvePath(base, c.IPAM)
+	if c.IPAM, err = decodeIPAM(v.Get("ipam"), base, fromFile("ipam")); err != nil {
+		return nil, err
 	}
 	if c.Zones, c.RemoteZones, err = decodeZones(v.Get("zones"), base, fromFile("zones")); err != nil {
 		return nil, err
@@ -431,6 +433,49 @@ func decodeZones(raw any, base string, rel bool) ([]ZoneSpec, []RemoteZone, erro
 		return nil, nil, usageErrorf("config zones: want a list")
 	}
 	return out, remote, nil
+}
+
+// decodeIPAM reads the ipam key: in the config file a path (the old form,
+// taken whole) or a list of paths, relative to the file's directory; from
+// the flags a list (--ipam is repeatable); from RDNSCTL_IPAM a list
+// separated by : or , as RDNSCTL_ZONES.
+func decodeIPAM(raw any, base string, inFile bool) ([]string, error) {
+	var out []string
+	add := func(p string) {
+		if p = strings.TrimSpace(p); p == "" {
+			return
+		}
+		if inFile {
+			p = resolvePath(base, p)
+		}
+		out = append(out, p)
+	}
+	switch x := raw.(type) {
+	case nil:
+	case string:
+		if inFile {
+			add(x)
+		} else if x != "[]" { // an unset repeatable flag's default
+			for _, p := range splitList(x) {
+				add(p)
+			}
+		}
+	case []string:
+		for _, p := range x {
+			add(p)
+		}
+	case []any:
+		for i, item := range x {
+			p, ok := item.(string)
+			if !ok {
+				return nil, usageErrorf("config ipam[%d]: want a path, got %v", i, item)
+			}
+			add(p)
+		}
+	default:
+		return nil, usageErrorf("config ipam: want a path or a list of paths, got %v", raw)
+	}
+	return out, nil
 }
 
 // splitList splits a list of paths from the environment.

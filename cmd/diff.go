@@ -79,8 +79,8 @@ findings (of the categories audit fails on by default).
 			newFindings := a.checkFindings(newSet)
 			introducedErrs := introducedCheckErrors(a.checkFindings(oldSet), newFindings)
 			var introduced, resolved []audit.Finding
-			if a.cfg.IPAM != "" {
-				exp, err := a.loadIPAM()
+			if len(a.cfg.IPAM) > 0 {
+				exp, err := a.loadIPAMAddresses("diff's audit of the change")
 				if err != nil {
 					return err
 				}

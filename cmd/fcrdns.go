@@ -214,7 +214,7 @@ func (a *App) fcrdnsAddrs(args []string, set *zoneset.Set, fromZones, fromIPAM b
 		}
 	}
 	if fromIPAM {
-		exp, err := a.loadIPAM()
+		exp, err := a.loadIPAMAddresses("fcrdns --from-ipam")
 		if err != nil {
 			return nil, err
 		}

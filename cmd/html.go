@@ -99,11 +99,16 @@ func (a *App) htmlInputs(h *htmlRun) []report.HTMLInput {
 		out = append(out, report.HTMLInput{Kind: "zones", Path: strings.Join(paths, ", "), Detail: fmt.Sprintf("%d reverse zones, %d PTRs", n, ptrs)})
 	}
 	if h.exp != nil {
-		d := fmt.Sprintf("%s, %d rows", h.exp.Format, len(h.exp.Records))
-		if st, err := os.Stat(a.cfg.IPAM); err == nil && a.cfg.IPAM != "-" {
-			d += ", modified " + st.ModTime().UTC().Format("2006-01-02 15:04 UTC")
+		for _, src := range h.exp.Sources {
+			d := fmt.Sprintf("%s, %d rows", src.Format, src.Records)
+			if src.PrefixExport {
+				d = fmt.Sprintf("%s, %d prefixes", src.Format, src.PrefixRecords)
+			}
+			if st, err := os.Stat(src.File); err == nil && src.File != "stdin" {
+				d += ", modified " + st.ModTime().UTC().Format("2006-01-02 15:04 UTC")
+			}
+			out = append(out, report.HTMLInput{Kind: "ipam", Path: src.File, Detail: d})
 		}
-		out = append(out, report.HTMLInput{Kind: "ipam", Path: a.cfg.IPAM, Detail: d})
 	}
 	if h.fcrdns != "" {
 		d := ""

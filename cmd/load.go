@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/rdnsctl/rdnsctl/ipam"
 	"github.com/rdnsctl/rdnsctl/namedconf"
@@ -120,29 +121,72 @@ func (a *App) namedConf() (*namedconf.Config, error) {
 	return a.named, nil
 }
 
-// loadIPAM reads --ipam.
+// loadIPAM reads the --ipam exports (several: an address export and a
+// prefix export, say) into one Export; problems name their own file and
+// are reported on stderr. At most one of them is - (stdin).
 func (a *App) loadIPAM() (*ipam.Export, error) {
-	if a.cfg.IPAM == "" {
-		return nil, usageErrorf("no IPAM export: pass --ipam FILE or set ipam: in the config")
+	if len(a.cfg.IPAM) == 0 {
+		return nil, usageErrorf("no IPAM export: pass --ipam FILE (repeatable) or set ipam: in the config")
+	}
+	stdin := 0
+	for _, f := range a.cfg.IPAM {
+		if f == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return nil, usageErrorf("--ipam -: only one IPAM export can be read from stdin, %d are", stdin)
 	}
 	opt := ipam.Options{Format: ipam.Format(a.cfg.IPAMFormat), Columns: a.cfg.IPAMColumns, VRFs: a.cfg.VRFs, Strict: a.cfg.Strict}
-	var (
-		exp *ipam.Export
-		err error
-	)
-	if a.cfg.IPAM == "-" {
-		exp, err = ipam.Read(a.IO.In, "stdin", opt)
-	} else {
-		exp, err = ipam.ReadFile(a.cfg.IPAM, opt)
+	exps := make([]*ipam.Export, 0, len(a.cfg.IPAM))
+	for _, f := range a.cfg.IPAM {
+		var (
+			exp *ipam.Export
+			err error
+		)
+		if f == "-" {
+			exp, err = ipam.Read(a.IO.In, "stdin", opt)
+		} else {
+			exp, err = ipam.ReadFile(f, opt)
+		}
+		if err != nil {
+			return nil, inputError(err)
+		}
+		exps = append(exps, exp)
 	}
-	if err != nil {
-		return nil, inputError(err)
+	exp := exps[0]
+	if len(exps) > 1 {
+		exp = ipam.Merge(exps...)
 	}
 	for _, p := range exp.Problems {
 		a.warn(p)
 	}
 	return exp, nil
 }
+
+// loadIPAMAddresses is loadIPAM for a command that works on addresses
+// (what it is, for the message): prefix exports alone are a usage error.
+func (a *App) loadIPAMAddresses(what string) (*ipam.Export, error) {
+	exp, err := a.loadIPAM()
+	if err != nil {
+		return nil, err
+	}
+	var prefixFiles []string
+	for _, s := range exp.Sources {
+		if !s.PrefixExport {
+			return exp, nil
+		}
+		prefixFiles = append(prefixFiles, s.File)
+	}
+	subject := prefixFiles[0] + " is a prefix export"
+	if len(prefixFiles) > 1 {
+		subject = strings.Join(prefixFiles, ", ") + " are prefix exports"
+	}
+	return nil, usageErrorf("%s needs an IPAM export of addresses, but %s (prefix rows, no addresses); add --ipam ADDRESSES.csv", what, subject)
+}
+
+// ipamNames names the IPAM exports, for messages.
+func (a *App) ipamNames() string { return strings.Join(a.cfg.IPAM, ", ") }
 
 const maxWarnings = 50
 

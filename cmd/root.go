@@ -158,7 +158,7 @@ CONFIGURATION
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (default ./rdnsctl.yaml, then $XDG_CONFIG_HOME/rdnsctl/rdnsctl.yaml)")
 	pf.StringArray("zones", nil, "zone directory or file (repeatable; RDNSCTL_ZONES takes a list separated by : or ,)")
-	pf.String("ipam", "", "IPAM export file (CSV, NetBox or phpIPAM)")
+	pf.StringArray("ipam", nil, "IPAM export file (CSV, NetBox or phpIPAM; addresses or prefixes); repeatable: --ipam addrs.csv --ipam prefixes.csv")
 	pf.String("ipam-format", "auto", "IPAM export format: auto, csv, netbox, phpipam")
 	pf.StringP("output", "o", "table", "output format: table, json, csv (html for audit and fcrdns)")
 	pf.BoolP("quiet", "q", false, "print no progress and no summary on stderr")

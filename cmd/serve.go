@@ -214,7 +214,11 @@ func (a *App) absPaths() error {
 			return err
 		}
 	}
-	for _, p := range []*string{&a.cfg.Journal, &a.cfg.ZonesConf, &a.cfg.API.TokensFile, &a.cfg.IPAM} {
+	paths := []*string{&a.cfg.Journal, &a.cfg.ZonesConf, &a.cfg.API.TokensFile}
+	for i := range a.cfg.IPAM {
+		paths = append(paths, &a.cfg.IPAM[i])
+	}
+	for _, p := range paths {
 		if err := abs(p); err != nil {
 			return err
 		}

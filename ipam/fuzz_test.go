@@ -94,7 +94,8 @@ func checkRead(t *testing.T, in []byte, format Format) {
 	if len(exp.PrefixRecords) > 0 && len(exp.Prefixes) > 0 {
 		t.Fatalf("a prefix export lists Prefixes %v", exp.Prefixes)
 	}
-	if len(exp.Sources) != 1 || exp.Sources[0] != (Source{File: name, Format: exp.Format, Records: len(exp.Records), PrefixRecords: len(exp.PrefixRecords)}) {
+	if src := exp.Sources; len(src) != 1 || src[0].File != name || src[0].Format != exp.Format ||
+		src[0].Records != len(exp.Records) || src[0].PrefixRecords != len(exp.PrefixRecords) || src[0].PrefixExport && len(exp.Records) > 0 {
 		t.Fatalf("Sources = %+v", exp.Sources)
 	}
 	malformed := 0

@@ -169,8 +169,9 @@ type Export struct {
 type Source struct {
 	File          string // the name given to Read ("stdin" for standard input, say)
 	Format        Format
-	Records       int // address rows kept
-	PrefixRecords int // prefix rows kept
+	Records       int  // address rows kept
+	PrefixRecords int  // prefix rows kept
+	PrefixExport  bool // the file is a prefix export (even one without rows)
 }
 
 // RecordFile returns the file Records[i] was read from, "" when i is out of

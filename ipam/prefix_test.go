@@ -84,7 +84,7 @@ func runPrefixCases(t *testing.T, tests []prefixCase) {
 			if n != tt.errors || exp.HasErrors() != (n > 0) {
 				t.Errorf("%d error problems (HasErrors %v), want %d", n, exp.HasErrors(), tt.errors)
 			}
-			if want := []Source{{File: name, Format: tt.format, PrefixRecords: len(want)}}; !slices.Equal(exp.Sources, want) {
+			if want := []Source{{File: name, Format: tt.format, PrefixRecords: len(want), PrefixExport: true}}; !slices.Equal(exp.Sources, want) {
 				t.Errorf("Sources = %+v, want %+v", exp.Sources, want)
 			}
 		})
@@ -526,7 +526,7 @@ func TestMerge(t *testing.T) {
 	if r := m.PrefixRecords[0]; r.Where() != "prefixes.csv:2" || r.Customer != "Acme" {
 		t.Errorf("prefix record %+v at %s", r, r.Where())
 	}
-	if len(m.Sources) != 3 || m.Sources[1] != (Source{File: "prefixes.csv", Format: FormatCSV, PrefixRecords: 1}) {
+	if len(m.Sources) != 3 || m.Sources[1] != (Source{File: "prefixes.csv", Format: FormatCSV, PrefixRecords: 1, PrefixExport: true}) || m.Sources[0].PrefixExport {
 		t.Errorf("Sources = %+v", m.Sources)
 	}
 	// the inputs are not changed

@@ -758,7 +758,7 @@ func (d *decoder) finish() *Export {
 		e.PrefixRecords = slices.Clone(e.PrefixRecords)
 	}
 	d.markParents(e.PrefixRecords)
-	e.Sources = []Source{{File: d.name, Format: e.Format, Records: len(e.Records), PrefixRecords: len(e.PrefixRecords)}}
+	e.Sources = []Source{{File: d.name, Format: e.Format, Records: len(e.Records), PrefixRecords: len(e.PrefixRecords), PrefixExport: d.blocks != nil}}
 	if len(d.prefixes) > 0 {
 		e.Prefixes = make([]netip.Prefix, 0, len(d.prefixes))
 		for p := range d.prefixes {
