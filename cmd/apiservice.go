@@ -573,6 +573,12 @@ func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 			j.result <- writeResult{err: api.Errorf(http.StatusConflict, "zone_conflict", err.Error())}
 			continue
 		}
+		// the mass-change guard is each request's: requests committed
+		// together are not one mass change
+		if g := apply.Guard(set, cs, 0.3, 10); g != nil {
+			j.result <- writeResult{err: api.Errorf(http.StatusUnprocessableEntity, "mass_change", g.Error())}
+			continue
+		}
 		j.changes = cs
 		all.Changes = append(all.Changes, cs.Changes...)
 		ok = append(ok, j)
@@ -604,7 +610,7 @@ func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 		reply(false, nil)
 		return rest
 	}
-	p, err := e.Plan(ctx, set, apply.Request{Changes: all}, apply.Options{MaxShare: 0.3, MinPTRs: 10})
+	p, err := e.Plan(ctx, set, apply.Request{Changes: all}, apply.Options{}) // guarded per request above
 	if err != nil {
 		reply(false, s.upstreamError(err))
 		return rest

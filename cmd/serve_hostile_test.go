@@ -205,13 +205,7 @@ func TestServeLiveServerRefusals(t *testing.T) {
 
 	// a group commit: requests queue while the zones lock is held, then
 	// go as one write; the refused one fails alone
-	lock, err := os.OpenFile(filepath.Join(dir, "zones", ".rdnsctl.lock"), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
+	release := holdLock(t, filepath.Join(dir, "zones"))
 	type answer struct {
 		st  int
 		doc map[string]any
@@ -244,8 +238,7 @@ func TestServeLiveServerRefusals(t *testing.T) {
 		}()
 	}
 	time.Sleep(300 * time.Millisecond)
-	syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	lock.Close()
+	release()
 	wg.Wait()
 	<-first
 	zone := string(mustRead(t, zoneFile))
@@ -449,5 +442,104 @@ func TestServeHostileEdges(t *testing.T) {
 	os.Remove(filepath.Join(dir, "tokens.json"))
 	if st, _, _ := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.10", tok, ""); st != 401 {
 		t.Errorf("token accepted after its file was removed: %d", st)
+	}
+}
+
+// holdLock takes the zones lock of dir until the returned func is called:
+// the API's writes queue meanwhile and then go as one group commit.
+func holdLock(t *testing.T, dir string) func() {
+	t.Helper()
+	lock, err := os.OpenFile(filepath.Join(dir, ".rdnsctl.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+		lock.Close()
+	}
+}
+
+// Requests that are each a small change of a zone are not refused as a
+// mass change because they happen to be committed together.
+func TestServeGroupNotMassChange(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	var z strings.Builder
+	z.WriteString("$ORIGIN 2.70.10.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.example.net. h.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n")
+	for i := 1; i <= 12; i++ {
+		fmt.Fprintf(&z, "%d IN PTR old%d.customer.example.\n", i, i)
+	}
+	os.WriteFile(filepath.Join(zones, "db.10.70.2"), []byte(z.String()), 0o644)
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte("zones: [zones/]\njournal: journal.jsonl\nresolvers: [127.0.0.1:9]\napi: {tokens_file: tokens.json}\ndefaults: [{prefix: 10.70.2.0/24, template: \"{dashed}.pool.example.net.\"}]\n"), 0o644)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir)
+	release := holdLock(t, zones)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	got := map[int]string{}
+	for i := 1; i <= 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, doc := post(c, tok, fmt.Sprintf(`{"ip":"10.70.2.%d","hostname":"new%d.customer.example","validate_forward":false}`, i, i))
+			mu.Lock()
+			got[i] = fmt.Sprint(st, " ", doc["code"])
+			mu.Unlock()
+		}()
+		if i == 1 {
+			time.Sleep(100 * time.Millisecond) // the committer waits at the lock with the first
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	release()
+	wg.Wait()
+	for i, g := range got {
+		if g != "200 <nil>" {
+			t.Errorf("request %d: %s", i, g)
+		}
+	}
+	// a batch that is a mass change by itself is still refused
+	st, _, doc := c.do("/api/v1/events", "POST", "/api/v1/events", tok, `{"events":[{"event":"unset","ip":"10.70.2.9"},{"event":"unset","ip":"10.70.2.10"},{"event":"unset","ip":"10.70.2.11"},{"event":"unset","ip":"10.70.2.12"}]}`)
+	if st != 422 || doc["code"] != "mass_change" {
+		t.Errorf("a mass change in one batch: %d %v", st, doc)
+	}
+}
+
+// readyz: a configured server that holds none of our zones need only
+// answer (it used to be asked for the first zone's SOA, and refusing made
+// serve unready for ever); a server or the resolvers not answering, or the
+// zones lock held elsewhere, make it 503.
+func TestServeReadyz(t *testing.T) {
+	dir, resolverAddr := serveSetup(t)
+	dead := freeAddr(t) // nothing listens there
+	for _, tc := range []struct {
+		name, servers, resolvers string
+		lock                     bool
+		status                   int
+		reason                   string
+	}{
+		{"a server with none of our zones", fmt.Sprintf("[{name: ns, address: %q}]", resolverAddr), resolverAddr, false, 200, ""},
+		{"a server down", fmt.Sprintf("[{name: ns2, address: %q}]", dead), resolverAddr, false, 503, "server ns2"},
+		{"the resolvers down", "[]", dead, false, 503, "resolvers"},
+		{"the zones lock held", "[]", resolverAddr, true, 503, "zones lock"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := t.TempDir()
+			os.CopyFS(filepath.Join(d, "zones"), os.DirFS(filepath.Join(dir, "zones")))
+			os.WriteFile(filepath.Join(d, "rdnsctl.yaml"), []byte(fmt.Sprintf("zones: [zones/]\njournal: journal.jsonl\nresolvers: [%s]\nservers: %s\napi: {tokens_file: tokens.json}\n", tc.resolvers, tc.servers)), 0o644)
+			token(t, d, "x")
+			c := startServe(t, d, "--timeout", "300ms", "--retries", "0")
+			if tc.lock {
+				defer holdLock(t, filepath.Join(d, "zones"))()
+			}
+			st, _, doc := c.do("/readyz", "GET", "/readyz", "", "")
+			if st != tc.status || !strings.Contains(fmt.Sprint(doc["reason"]), tc.reason) {
+				t.Errorf("readyz: %d %v, want %d %q", st, doc, tc.status, tc.reason)
+			}
+		})
 	}
 }
