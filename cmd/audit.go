@@ -164,7 +164,7 @@ info ones) is found, listed or not.
 			if nsPort < 1 || nsPort > 65535 {
 				return usageErrorf("--ns-port %d: want a port, 1-65535", nsPort)
 			}
-			noIPAM := checkDeleg && a.cfg.IPAM == ""
+			noIPAM := checkDeleg && len(a.cfg.IPAM) == 0
 			if noIPAM && h.wanted(a) {
 				return usageErrorf("the HTML report maps IPAM's addresses: give --ipam, or leave -o html and --html out of --check-delegations")
 			}
