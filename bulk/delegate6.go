@@ -28,6 +28,10 @@ type Delegate6Options struct {
 	Move, Force bool
 	// NewFile names the file of a child zone that does not exist yet.
 	NewFile func(origin string) string
+	// Host: the child zones are hosted here (a customer's dynamic key
+	// updates them): one that is not loaded is made (SOA and NS set, the
+	// parent's NS when NS is empty), even when no PTR moves into it.
+	Host bool
 }
 
 // cut is one nibble delegation point of a prefix.
@@ -84,6 +88,9 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 	if opt.Move && opt.External {
 		return cs, fmt.Errorf("%s: --move sends the PTRs to a child zone we host, which --external says we do not", p)
 	}
+	if opt.Host && opt.External {
+		return cs, fmt.Errorf("%s: the child zones are hosted here or on the customer's servers (--external), not both", p)
+	}
 	glue := canonicalGlue(opt.Glue)
 	for _, c := range cuts {
 		child := s.Zone(c.owner)
@@ -93,6 +100,9 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 		ns := slices.Clone(opt.NS)
 		if len(ns) == 0 && child != nil {
 			ns = apexNS(child)
+		}
+		if len(ns) == 0 && opt.Host {
+			ns = apexNS(c.parent)
 		}
 		if len(ns) == 0 {
 			return cs, fmt.Errorf("%s: the delegation of %s needs the name servers (--ns NAME, repeatable)", p, c.owner)
@@ -152,6 +162,28 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 				}
 				cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: parent.Origin, File: parent.Path, Name: n, Addr: c.prefix.Addr(),
 					Type: typ, New: a.Unmap().String(), Reason: "glue for the delegation of " + p.String()})
+			}
+		}
+		// a hosted child zone that does not exist yet is made, with its NS
+		// set (and the address of a name server inside it)
+		if opt.Host && child == nil {
+			made := hasAdds(cs, c.owner)
+			for _, n := range ns {
+				if !made {
+					cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: c.owner, File: childFile, Name: c.owner,
+						Addr: c.prefix.Addr(), Type: "NS", New: n, Reason: "new child zone for " + p.String()})
+				}
+				if !inside(n, c.owner) {
+					continue
+				}
+				for _, a := range glue[n] {
+					typ := "A"
+					if a.Is6() && !a.Is4In6() {
+						typ = "AAAA"
+					}
+					cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: c.owner, File: childFile, Name: n,
+						Addr: c.prefix.Addr(), Type: typ, New: a.Unmap().String(), Reason: "address of the name server of " + c.owner})
+				}
 			}
 		}
 		// the NS set

@@ -35,6 +35,13 @@ type changeFlags struct {
 	// rejected, when not nil, are the input events that could not be
 	// planned (apply-events): listed in -o json.
 	rejected []report.Rejected
+	// afterWrite, when set, runs with --write once the plan is written or
+	// found empty (not when it is refused): what the verb writes beside
+	// the zones (transfer delegate --dynamic-key: the customer's key file).
+	afterWrite func() error
+	// extra, when set, gives more members of the -o json document, read
+	// after the write.
+	extra func() []report.KV
 }
 
 const changeHelp = `
@@ -154,7 +161,16 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 			sum.Written = true
 		}
 	}
-	if err := a.renderChanges(cs, sum, f.showDiff, f.rejected); err != nil {
+	if f.write && f.afterWrite != nil && (p.Empty() || sum.Written) {
+		if err := f.afterWrite(); err != nil {
+			return err
+		}
+	}
+	var more []report.KV
+	if f.extra != nil {
+		more = f.extra()
+	}
+	if err := a.renderChanges(cs, sum, f.showDiff, f.rejected, more...); err != nil {
 		return err
 	}
 	if refused != nil {
@@ -187,14 +203,16 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 }
 
 // renderChanges prints the plan; rejected, when not nil (apply-events),
-// lists the input events that could not be planned.
-func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool, rejected []report.Rejected) error {
+// lists the input events that could not be planned; extra are more members
+// of the JSON document.
+func (a *App) renderChanges(cs rdns.ChangeSet, sum changeSummary, diffShown bool, rejected []report.Rejected, extra ...report.KV) error {
 	f := report.Format(a.cfg.Output)
 	if f == report.JSON {
 		rest := []report.KV{{Key: "summary", Value: sum}}
 		if rejected != nil {
 			rest = append(rest, report.KV{Key: "rejected", Value: rejected})
 		}
+		rest = append(rest, extra...)
 		return report.JSONList(a.IO.Out, "changes", len(cs.Changes), func(i int) any { return report.ChangeDoc(&cs.Changes[i]) }, rest...)
 	}
 	if diffShown && f == report.Table {

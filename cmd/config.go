@@ -48,6 +48,9 @@ type Config struct {
 	// ZonesConf is the named.conf fragment of zone statements rdnsctl
 	// keeps for the zone files it manages (zones_conf).
 	ZonesConf string
+	// KeyDir is where transfer delegate --dynamic-key writes customers'
+	// TSIG key files (key_dir; default: keys/ beside the journal).
+	KeyDir string
 	// OnChange runs after a custom PTR is written (on_change; notify is its
 	// old name).
 	OnChange string
@@ -153,6 +156,7 @@ type rawConfig struct {
 		Burst      int     `mapstructure:"burst"`
 	} `mapstructure:"api"`
 	ZonesConf   string            `mapstructure:"zones_conf"`
+	KeyDir      string            `mapstructure:"key_dir"`
 	Resolvers   []string          `mapstructure:"resolvers"`
 	LockTimeout time.Duration     `mapstructure:"lock_timeout"`
 	Checks      map[string]string `mapstructure:"checks"`
@@ -281,6 +285,9 @@ func loadConfig(v *viper.Viper, explicit string, overridden func(key string) boo
 	}
 	if c.ZonesConf = raw.ZonesConf; c.ZonesConf != "" && fromFile("zones_conf") {
 		c.ZonesConf = resolvePath(base, c.ZonesConf)
+	}
+	if c.KeyDir = raw.KeyDir; c.KeyDir != "" && fromFile("key_dir") {
+		c.KeyDir = resolvePath(base, c.KeyDir)
 	}
 	if c.Journal != "" && fromFile("journal") {
 		c.Journal = resolvePath(base, c.Journal)

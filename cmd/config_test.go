@@ -111,6 +111,7 @@ var keyCases = map[string]keyCase{
 	"api.burst":       {"40", want("Burst", func(c *Config) int { return c.API.Burst }, 40)},
 	"on_change":       {"logger rdns", want("OnChange", func(c *Config) string { return c.OnChange }, "logger rdns")},
 	"zones_conf":      {"/etc/bind/rdnsctl-zones.conf", want("ZonesConf", func(c *Config) string { return c.ZonesConf }, "/etc/bind/rdnsctl-zones.conf")},
+	"key_dir":         {"/etc/bind/customer-keys", want("KeyDir", func(c *Config) string { return c.KeyDir }, "/etc/bind/customer-keys")},
 	"servers": {"[{name: ns1, address: 127.0.0.1, role: secondary}]", want("Servers", func(c *Config) [3]string {
 		if len(c.Servers) != 1 {
 			return [3]string{}

@@ -42,6 +42,7 @@ func (a *App) newDelegateCmd() *cobra.Command {
 		external bool
 		generate bool
 		move     bool
+		dk       dynamicKeyOptions
 	)
 	c := &cobra.Command{
 		Use:   "delegate CIDR",
@@ -69,9 +70,36 @@ a /58 four /60s; never a larger block. Glue as for IPv4. A delegation over
 explicit PTRs the parent holds below a delegation point is refused (the server
 would never answer them): --move sends them into the child zone (which is then
 hosted here, created when missing), --force delegates over them as they are.
+
+--dynamic-key NAME (IPv6) is for a customer whose router updates its own PTRs
+(RFC 8501 §2.3 dynamic DNS from the gateway, for the prefix of §2.4 delegation).
+rdnsctl creates the TSIG key NAME (hmac-sha256, 32 random octets from the
+system's CSPRNG) as a BIND key file KEY_DIR/NAME.key, mode 0600: only with
+--write, never over an existing file; a later run with the same NAME reuses the
+file, so the command stays idempotent. KEY_DIR is --key-dir, else key_dir in
+the config, else keys/ beside the journal. After the plan it prints the
+named.conf text: the key's include and, per zone, the zone statement with an
+update-policy of one "grant NAME subdomain OWNER PTR;" per nibble owner that
+covers the prefix (a /50: four /52 owners). The key may then add, change and
+delete PTR records at and below those owners, nothing else (no NS, no TXT, no
+name outside the prefix). The secret is never printed: hand the key file to the
+customer. Which zone holds the grant:
+  (default)    the child zones at the nibble owners, hosted on our servers:
+               delegated from the parent as above and, when not loaded, made
+               (SOA, and NS from --ns, else the parent's);
+  --in-parent  no delegation: the PTRs stay in our zone above the prefix, which
+               must not delegate it; the grants go to that zone.
+--external is refused with --dynamic-key: the customer's own servers hold that
+zone, and updates go there with keys of theirs. With update-policy, BIND keeps
+the updates in the zone's FILE.jnl: rdnsctl then writes that zone only with the
+primary's freeze_cmd/thaw_cmd, or configured as {origin, server}. Merge the
+printed update-policy with an existing one (BIND takes one per zone); rdnsctl
+does not write it into zones_conf. The key's creation is journaled (key-created).
 ` + changeHelp + "\n" + exitStatusHelp,
 		Example: `  rdnsctl transfer delegate 2001:db8:100:a00::/56 --external --ns ns1.customer.example. --ns ns2.customer.example. --write
   rdnsctl transfer delegate 2001:db8:100:4000::/50 --ns ns1.customer.example. --move --write
+  rdnsctl transfer delegate 2001:db8:100:a00::/56 --dynamic-key cust-a --write
+  rdnsctl transfer delegate 2001:db8:100:4000::/50 --dynamic-key cust-b --in-parent --key-dir /etc/bind/customer-keys --write
   rdnsctl transfer delegate 198.51.100.64/26 --style rfc4183
   rdnsctl transfer delegate 198.51.100.64/26 --ns ns1.customer.example. --ns ns2.customer.example. --write
   rdnsctl transfer delegate 198.51.100.128/27 --external --ns ns1.customer.example. --ns ns2.customer.example. --generate --write`,
@@ -94,9 +122,19 @@ hosted here, created when missing), --force delegates over them as they are.
 			if err != nil {
 				return err
 			}
+			if (dk.Name != "" || dk.InParent || dk.KeyDir != "") && !blocks[0].Addr().Is6() {
+				return usageErrorf("--dynamic-key is for IPv6 customer prefixes")
+			}
+			if (dk.InParent || dk.KeyDir != "") && dk.Name == "" {
+				return usageErrorf("--in-parent and --key-dir go with --dynamic-key NAME")
+			}
 			if blocks[0].Addr().Is6() {
-				cs, err := bulk.Delegate6(s, bulk.Delegate6Options{Prefix: blocks[0], NS: names, External: external, Glue: glue,
-					Move: move, Force: f.force, NewFile: func(o string) string { return a.newZoneFile(s, o) }})
+				opt := bulk.Delegate6Options{Prefix: blocks[0], NS: names, External: external, Glue: glue,
+					Move: move, Force: f.force, NewFile: func(o string) string { return a.newZoneFile(s, o) }}
+				if dk.Name != "" {
+					return a.delegateDynamic(s, opt, dk, &f)
+				}
+				cs, err := bulk.Delegate6(s, opt)
 				if err != nil {
 					return &usageError{err}
 				}
@@ -118,6 +156,9 @@ hosted here, created when missing), --force delegates over them as they are.
 	c.Flags().BoolVar(&external, "external", false, "the child zone is on the customer's own servers (--ns): no local child zone")
 	c.Flags().BoolVar(&generate, "generate", false, "write the parent's CNAMEs as a $GENERATE line")
 	c.Flags().BoolVar(&move, "move", false, "IPv6: move the parent's explicit PTRs below the delegation points into the child zone (hosted here)")
+	c.Flags().StringVar(&dk.Name, "dynamic-key", "", "IPv6: create TSIG key NAME for the customer's router and print the update-policy grant restricting it to the prefix's PTRs")
+	c.Flags().BoolVar(&dk.InParent, "in-parent", false, "with --dynamic-key: no delegation, the customer's PTRs stay in our zone above the prefix")
+	c.Flags().StringVar(&dk.KeyDir, "key-dir", "", "with --dynamic-key: directory of the key files (default: key_dir in the config, else keys/ beside the journal)")
 	a.addChangeFlags(c, &f)
 	return c
 }
