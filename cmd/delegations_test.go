@@ -197,4 +197,22 @@ func TestAuditCheckDelegationsUsage(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.err, "no delegation points to check") {
 		t.Errorf("exit %d:\n%s", r.code, r.err)
 	}
+
+	// The NS name cannot be looked up (nothing listens where the resolver
+	// should be): not checked, a warning naming file:line; nothing could
+	// be checked, exit 2.
+	os.WriteFile(filepath.Join(dir, "db.deleg"), []byte("$ORIGIN "+lab24+"\n"+labSOA+"0/25 IN NS ns1.cust.example.\n"), 0o644)
+	r = run(t, dir, "", "audit", "--check-delegations", "--zones", "db.deleg", "--resolver", "127.0.0.1:9", "--retries", "0")
+	if r.code != 2 || !strings.Contains(r.err, "db.deleg:5: delegation 0/25.2.0.192.in-addr.arpa. not checked: 1 of 1 name server not checked: ns1.cust.example.: address lookup failed") ||
+		!strings.Contains(r.err, "no delegation could be checked") {
+		t.Errorf("unresolvable NS name: exit %d:\n%s\n%s", r.code, r.out, r.err)
+	}
+
+	// In-zone glue needs no lookup: asked at 127.0.0.1 port 9, where
+	// nothing listens, the server is lame.
+	os.WriteFile(filepath.Join(dir, "db.glue"), []byte("$ORIGIN "+lab24+"\n"+labSOA+"0/25 IN NS ns.2.0.192.in-addr.arpa.\nns IN A 127.0.0.1\n"), 0o644)
+	r = run(t, dir, "", "audit", "--check-delegations", "--zones", "db.glue", "--resolver", "127.0.0.1:9", "--ns-port", "9", "--retries", "0", "-o", "csv", "--no-headers")
+	if r.code != 1 || !strings.Contains(r.out, "lame,192.0.2.0,") || !strings.Contains(r.out, "ns.2.0.192.in-addr.arpa. 127.0.0.1:9: no answer: connection refused") {
+		t.Errorf("glue: exit %d:\n%s\n%s", r.code, r.out, r.err)
+	}
 }

@@ -10,7 +10,9 @@
 // batches of the same size. TestServersCheck: servers check of 4,096 zones
 // on a primary and a secondary. TestPowerDNS: block-init of a /16 over 256
 // zones into PowerDNS with SQLite, against pdnsutil load-zone of the same
-// records. Peak RSS of rdnsctl comes from /usr/bin/time -v.
+// records. TestCheckDelegations4096: audit --check-delegations of 4,096
+// delegations against dnsperf and dig -f of the same SOA questions. Peak
+// RSS of rdnsctl comes from /usr/bin/time -v.
 package live
 
 import (
@@ -448,5 +450,79 @@ func serveBench(t *testing.T, validate bool, soak time.Duration) {
 			t.Errorf("%s: PTR %q, want %s (its last request)", owner, got[owner], host)
 			break
 		}
+	}
+}
+
+// TestCheckDelegations4096: audit --check-delegations of 4,096 IPv6 /60
+// delegations in one /48 zone, to a second BIND that serves 3,584 of the
+// child zones (512 lame: REFUSED), the NS name resolved through the first
+// BIND. The same 4,096 SOA questions are then asked with dnsperf (one pass
+// of the file, 2 clients) and with one dig +norec -f batch, on the same
+// server in the same run.
+func TestCheckDelegations4096(t *testing.T) {
+	for _, b := range []string{"dnsperf", "dig"} {
+		if _, err := exec.LookPath(b); err != nil {
+			t.Skipf("%s not found: install dnsperf and bind9-dnsutils", b)
+		}
+	}
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		t.Skip("install the Debian package time")
+	}
+	dir := t.TempDir()
+	const parent = "0.0.1.0.8.b.d.0.1.0.0.2.ip6.arpa."
+	var zone strings.Builder
+	zone.WriteString(soa(parent))
+	var served []dnstest.Zone
+	var queries, digBatch strings.Builder
+	os.Mkdir(filepath.Join(dir, "child"), 0o755)
+	lame := 0
+	for i := range 4096 {
+		label := fmt.Sprintf("%x.%x.%x", i&15, i>>4&15, i>>8)
+		owner := label + "." + parent
+		fmt.Fprintf(&zone, "%s IN NS ns1.cust.example.\n", label)
+		fmt.Fprintf(&queries, "%s SOA\n", owner)
+		if i%8 == 7 {
+			lame++
+			continue
+		}
+		f := filepath.Join(dir, "child", owner)
+		os.WriteFile(f, []byte(soa(owner)), 0o644)
+		served = append(served, dnstest.Zone{Origin: owner, File: f})
+	}
+	pf := filepath.Join(dir, "db.parent")
+	os.WriteFile(pf, []byte(zone.String()), 0o644)
+	ff := filepath.Join(dir, "db.cust")
+	os.WriteFile(ff, []byte(soa("cust.example.")+"ns1 IN A 127.0.0.1\n"), 0o644)
+	isp := dnstest.StartNamed(t, []dnstest.Zone{{Origin: "cust.example.", File: ff}})
+	cust := dnstest.StartNamed(t, served)
+	port := strings.TrimPrefix(cust, "127.0.0.1:")
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(fmt.Sprintf("zones: [db.parent]\nresolvers: [%s]\nns_port: %s\n", isp, port)), 0o644)
+	qf := filepath.Join(dir, "queries")
+	os.WriteFile(qf, []byte(queries.String()), 0o644)
+	for _, l := range strings.Split(strings.TrimSpace(queries.String()), "\n") {
+		fmt.Fprintf(&digBatch, "@127.0.0.1 -p %s +norec +tries=1 +time=2 %s\n", port, l)
+	}
+	df := filepath.Join(dir, "dig.batch")
+	os.WriteFile(df, []byte(digBatch.String()), 0o644)
+
+	for run := range 3 {
+		wall, rss, errs := timed(t, dir, "audit", "--check-delegations", "--no-progress", "-o", "json")
+		got := firstMatch(errs, "delegation points checked")
+		if want := fmt.Sprintf("4096 delegation points checked: %d ok, %d lame, 0 not checked", 4096-lame, lame); !strings.Contains(got, want) {
+			t.Fatalf("stderr %q, want %q:\n%s", got, want, tail(errs))
+		}
+		start := time.Now()
+		out, err := exec.Command("dnsperf", "-s", "127.0.0.1", "-p", port, "-d", qf, "-n", "1", "-c", "2").CombinedOutput()
+		perf := time.Since(start)
+		if err != nil {
+			t.Fatalf("dnsperf: %v\n%s", err, out)
+		}
+		start = time.Now()
+		if out, err := exec.Command("dig", "-f", df).CombinedOutput(); err != nil {
+			t.Fatalf("dig: %v\n%s", err, tail(string(out)))
+		}
+		dig := time.Since(start)
+		fmt.Printf("run %d: audit --check-delegations of 4,096 delegations (%d lame): %.2f s, peak RSS %.0f MiB; dnsperf -n 1 of the same 4,096 SOA queries %.2f s (%s); dig +norec -f (sequential) %.2f s\n",
+			run+1, lame, wall.Seconds(), rss, perf.Seconds(), strings.TrimSpace(firstMatch(string(out), "Queries per second")), dig.Seconds())
 	}
 }
