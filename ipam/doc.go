@@ -98,9 +98,11 @@
 //     or an IPv4 netmask (255.255.255.0); a CIDR Subnet wins over Mask, as
 //     in phpIPAM's import. A row whose Subnet is "NAME (folder)" is a
 //     folder, not a block, and is ignored. VRF "default" or empty is the
-//     global table. The customer is a custom field named Customer or Owner
-//     when there is one (phpIPAM's export has no customer column). A
-//     phpIPAM subnet has no status: every subnet is active, except that a
+//     global table. The customer is a custom field named Customer, Owner
+//     or Tenant when there is one (phpIPAM's export has no customer
+//     column). A phpIPAM subnet has no status: every subnet is active
+//     (unless a custom field named Status says otherwise, in the generic
+//     CSV's words), except that a
 //     subnet other rows of its VRF name as their Master Subnet is a
 //     container (it holds its customers' subnets and is not assigned
 //     itself); a Master Subnet of "/" (none) or "NAME [folder]" marks

@@ -85,7 +85,7 @@ func checkRead(t *testing.T, in []byte, format Format) {
 			t.Fatalf("prefix record %d: line %d after %v", i, r.Line, exp.PrefixRecords[:i])
 		case r.File != name:
 			t.Fatalf("prefix record %d: file %q", i, r.File)
-		case r.Status > StatusContainer || r.Status == StatusDHCP && exp.Format != FormatCSV || r.Status == StatusFree && exp.Format != FormatCSV:
+		case r.Status > StatusContainer || (r.Status == StatusDHCP || r.Status == StatusFree) && exp.Format == FormatNetBox:
 			t.Fatalf("prefix record %d: status %v in a %s export", i, r.Status, exp.Format)
 		case r.VRF != "" && !strings.EqualFold(r.VRF, "Blue"):
 			t.Fatalf("prefix record %d: VRF %q was not asked for", i, r.VRF)

@@ -66,8 +66,8 @@ func newPhpIPAM(h header, fields []string) (importer, bool) {
 		if s := h.col("subnet"); s >= 0 {
 			return &phpipamSubnetImporter{pcols{
 				prefix:   s,
-				status:   -1, // phpIPAM subnets have none
-				customer: h.col("customer", "owner"),
+				status:   h.col("status"), // phpIPAM has none; a custom field may
+				customer: h.col("customer", "owner", "tenant"),
 				vrf:      h.col("vrf"),
 				role:     -1,
 				desc:     h.col("description"),
@@ -143,5 +143,15 @@ func (*phpipamSubnetImporter) block(v *raw) (netip.Prefix, bool, error) {
 }
 
 // status: a phpIPAM subnet has no status; it is active (a master subnet is
-// made a container after the read, see markParents).
-func (*phpipamSubnetImporter) status(string) (Status, error) { return StatusActive, nil }
+// made a container after the read, see markParents). A Status custom field
+// is read with the generic vocabulary: a status the file states is never
+// dropped.
+func (*phpipamSubnetImporter) status(s string) (Status, error) {
+	if s == "" {
+		return StatusActive, nil
+	}
+	if st, ok := lookup(csvPrefixStatus, s); ok {
+		return st, nil
+	}
+	return 0, fmt.Errorf("unknown status %s", rdns.Quote(s, 80))
+}

@@ -325,6 +325,18 @@ func TestPrefixRows(t *testing.T) {
 			},
 		},
 		{
+			// a file that states a status keeps it, even read as phpIPAM's
+			name: "phpIPAM subnets with a Status custom field", format: FormatPhpIPAM,
+			in: "Section,Subnet,Status,Tenant\nS,2001:db8::/56,Deprecated,A\nS,2001:db8:1::/56,,B\nS,2001:db8:2::/56,sold,C\nS,2001:db8:3::/56,reserved,D\n",
+			want: []PrefixRecord{
+				prec(2, "2001:db8::/56", StatusDeprecated, "A", "", "", ""),
+				prec(3, "2001:db8:1::/56", StatusActive, "B", "", "", ""),
+				prec(5, "2001:db8:3::/56", StatusReserved, "D", "", "", ""),
+			},
+			problems: []string{`4: unknown status "sold"; row skipped`},
+			errors:   1,
+		},
+		{
 			name: "phpIPAM subnet layout forced", format: FormatPhpIPAM,
 			opt:  Options{Format: FormatPhpIPAM},
 			in:   "subnet,mask,owner\n2001:db8::,48,Acme\n",
