@@ -28,13 +28,14 @@ func (a *App) newAuditCmd() *cobra.Command {
 		stale      string
 		noValidate bool
 		showInfo   bool
+		coverage   bool
 		rf         resolverFlags
 		h          htmlRun
 		checkDeleg bool
 		nsPort     int
 	)
 	c := &cobra.Command{
-		Use:   "audit [--ipam FILE] [--zones DIR] [--prefix CIDR...] [--check-delegations]",
+		Use:   "audit [--ipam FILE...] [--zones DIR] [--prefix CIDR...] [--check-delegations]",
 		Short: "Compare IPAM with the zones: missing, stale, mismatched, duplicate, invalid PTRs",
 		Long: `Compare the IPAM export (the truth) with the PTRs the zones publish. Findings, one
 per address (or record), each with the PTR's zone, file and line:
@@ -76,6 +77,33 @@ from this host) is a warning, not a finding; when no delegation could be
 checked at all the exit status is 2. Without an IPAM export (no --ipam, no
 ipam: in the config), --check-delegations runs only the delegation check.
 
+The coverage audit (IPv6 at ISP scale, RFC 8501): for each assigned (active or
+reserved) IPv6 prefix of a prefix export longer than a /48, down to a /64, how
+its reverse DNS is answered. Prefixes of a /48 and shorter, IPv4 prefixes and
+other statuses (deprecated, container, ...) get no row.
+
+  delegated            (info) NS sets in a loaded zone hand it over: at or above
+                       the prefix, or at the nibble owners that cover it exactly
+                       (a /50 is four /52 NS sets)
+  synthesized          (info) inside a synthesize: entry of the config
+  explicit             (info) it holds PTRs in a loaded zone, and every address
+                       the address export has in use inside it has one
+  uncovered            none of these, for the prefix or a part of it (3 of the
+                       4 /52s of a /50 delegated, the fourth holding nothing);
+                       no loaded zone covers it; or N of M addresses IPAM
+                       assigns have no PTR (they are missing findings too)
+  delegation-overlap   records a zone holds below one of its own delegation
+                       points (IPv6 or RFC 2317, IPAM prefix or not): never
+                       served; one row per delegation point, with the first
+                       record's file and line and their count
+
+A prefix is covered part by part: its delegated, synthesized and explicit parts
+may mix (the state is that of the largest part; the reason names each part).
+A loaded zone inside the prefix (a child zone we host) is decided by its own
+records. The coverage rows follow the findings in the table; -o json has them
+in "coverage" (and their counts in "coverage_summary"); --coverage prints only
+the coverage rows in the table and CSV (-o csv holds the findings otherwise).
+
 Info findings are counted in the summary and listed only with --show-info. A
 finding's ptr lists the PTR targets at the address (at most 10, ptr_count counts
 them all). --prefix limits the audit, and so its findings and fixes, to those
@@ -97,9 +125,12 @@ summary, a map of every managed address coloured by its state, and the findings
 table, with the -o json document embedded (script id rdnsctl-data).
 
 Exit 1 when a finding of a category in --fail-on (default: every category but the
-info ones) is found, listed or not.
+info ones, and the coverage findings uncovered and delegation-overlap) is found,
+listed or not.
 ` + exitStatusHelp,
 		Example: `  rdnsctl audit --ipam netbox.csv --zones zones/
+  rdnsctl audit --ipam addresses.csv --ipam netbox-prefixes.csv --zones zones/
+  rdnsctl audit --ipam addresses.csv --ipam netbox-prefixes.csv --coverage -o csv > coverage.csv
   rdnsctl audit --config examples/rdnsctl.yaml -o json > audit.json
   rdnsctl audit --config examples/rdnsctl.yaml -o html > report.html
   rdnsctl audit -o json --html report.html         # both in one run (cron)
@@ -113,9 +144,13 @@ info ones) is found, listed or not.
 		RunE: func(c *cobra.Command, _ []string) error {
 			h.start = a.Now()
 			fail := map[audit.Category]bool{}
+			covFail := map[audit.CoverageState]bool{}
 			if len(failOn) == 0 {
 				for _, cat := range audit.Categories {
 					fail[cat] = !cat.Info()
+				}
+				for _, st := range audit.CoverageStates {
+					covFail[st] = !st.Info()
 				}
 			}
 			for _, s := range failOn {
@@ -127,6 +162,13 @@ info ones) is found, listed or not.
 						for _, cat := range audit.Categories {
 							fail[cat] = true
 						}
+						for _, st := range audit.CoverageStates {
+							covFail[st] = !st.Info()
+						}
+						continue
+					}
+					if st, ok := audit.ParseCoverageFinding(part); ok {
+						covFail[st] = true
 						continue
 					}
 					cat, err := audit.ParseCategory(part)
@@ -242,11 +284,22 @@ info ones) is found, listed or not.
 				}
 				return a.runPlan(s, cs, 0, &f)
 			}
+			synth := make([]audit.Synthesized, len(a.cfg.Synthesize))
+			for i, e := range a.cfg.Synthesize {
+				synth[i] = audit.Synthesized{Prefix: e.Prefix, Server: e.Server}
+			}
+			var prefixRecs []ipam.PrefixRecord
+			var addrRecs []ipam.Record
+			if exp != nil {
+				prefixRecs, addrRecs = exp.PrefixRecords, exp.Records
+			}
+			cov := audit.Coverage(audit.CoverageInput{Zones: s, Prefixes: prefixRecs, Addresses: addrRecs, Synthesize: synth,
+				Points: delegation.Points(s, a.cfg.ClasslessStyle), Only: only, ShowInfo: showInfo})
 			h.set, h.exp = s, exp
-			if res.Failing(fail) {
+			if res.Failing(fail) || cov.Failing(covFail) {
 				h.status = ExitFindings
 			}
-			if err := a.renderAudit(res, &h, showInfo, !noIPAM); err != nil {
+			if err := a.renderAudit(res, cov, &h, showInfo, !noIPAM, coverage, len(prefixRecs) > 0); err != nil {
 				return err
 			}
 			if notChecked != nil {
@@ -261,7 +314,8 @@ info ones) is found, listed or not.
 	fl := c.Flags()
 	fl.StringSliceVar(&prefixes, "prefix", nil, "audit (and fix) only these blocks (repeatable)")
 	fl.StringSliceVar(&managed, "managed", nil, "blocks IPAM manages besides the prefixes its export names (repeatable)")
-	fl.BoolVar(&showInfo, "show-info", false, "list the info findings too (default-on-assigned, delegated); they are always counted")
+	fl.BoolVar(&showInfo, "show-info", false, "list the info findings too (default-on-assigned, delegated; the covered prefixes); they are always counted")
+	fl.BoolVar(&coverage, "coverage", false, "table and CSV: print the coverage rows (IPv6 prefixes, delegation overlaps) instead of the address findings")
 	fl.StringSliceVar(&failOn, "fail-on", nil, "categories that make the exit status 1 (comma-separated, or all)")
 	fl.BoolVar(&fix, "fix", false, "plan the fixes of the fixable findings (apply with --write)")
 	fl.StringVar(&stale, "stale", "reset", "what --fix does to stale PTRs: reset (to the default) or delete")
@@ -277,12 +331,19 @@ info ones) is found, listed or not.
 type auditReport struct {
 	Findings []audit.Finding `json:"findings"`
 	Summary  map[string]int  `json:"summary"`
+	// Coverage lists the coverage rows (info ones with --show-info),
+	// CoverageSummary counts them by state.
+	Coverage        []audit.CoverageRow `json:"coverage"`
+	CoverageSummary map[string]int      `json:"coverage_summary"`
 }
 
 // renderAudit writes the report. res holds the info findings too when the
 // HTML map needs them (it paints delegated and default-on-assigned cells);
 // the rows list them only with showInfo.
-func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo, addresses bool) error {
+//
+// The coverage rows follow the findings in a table (--coverage: they
+// replace them in the table and CSV); JSON always has both.
+func (a *App) renderAudit(res *audit.Result, cov *audit.CoverageResult, h *htmlRun, showInfo, addresses, coverageOnly, hasPrefixes bool) error {
 	listed := res.Findings
 	if !showInfo {
 		listed = make([]audit.Finding, 0, len(res.Findings))
@@ -292,10 +353,14 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo, addresses boo
 			}
 		}
 	}
-	out := auditReport{Findings: listed, Summary: res.Summary()}
+	out := auditReport{Findings: listed, Summary: res.Summary(), Coverage: cov.Rows, CoverageSummary: cov.Summary()}
 	if out.Findings == nil {
 		out.Findings = []audit.Finding{}
 	}
+	if out.Coverage == nil {
+		out.Coverage = []audit.CoverageRow{}
+	}
+	covRows := coverageRows(cov.Rows)
 	rows := report.Rows{Header: []string{"category", "ip", "ptr", "expected", "customer", "zone", "file", "line", "reason"}}
 	for _, x := range listed {
 		line := ""
@@ -353,8 +418,21 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo, addresses boo
 		}
 		summary = []report.Rows{counts, pr}
 	}
-	if err := a.render(out, rows); err != nil {
-		return err
+	switch {
+	case coverageOnly && a.cfg.Output != string(report.JSON):
+		if err := a.render(out, covRows); err != nil {
+			return err
+		}
+	default:
+		if err := a.render(out, rows); err != nil {
+			return err
+		}
+		if a.cfg.Output == "table" && len(covRows.Rows) > 0 {
+			fmt.Fprintln(a.IO.Out)
+			if err := a.printer().Table(covRows); err != nil {
+				return err
+			}
+		}
 	}
 	// counts are a summary: stderr, after the findings on stdout
 	total := 0
@@ -367,6 +445,9 @@ func (a *App) renderAudit(res *audit.Result, h *htmlRun, showInfo, addresses boo
 		a.info("%d addresses checked, %d findings (%d info findings not listed: --show-info lists them)", res.Checked, total, hidden)
 	} else {
 		a.info("%d addresses checked, %d findings", res.Checked, total)
+	}
+	if hasPrefixes || len(cov.Rows) > 0 || cov.Counts[audit.CoverDelegationOverlap] > 0 {
+		a.info("%s", coverageSummary(cov, showInfo))
 	}
 	if total > 0 {
 		for _, t := range summary {
@@ -432,4 +513,44 @@ func ipamErrors(exp *ipam.Export) int {
 		}
 	}
 	return n
+}
+
+// coverageRows is the table and CSV form of the coverage rows.
+func coverageRows(list []audit.CoverageRow) report.Rows {
+	rows := report.Rows{Header: []string{"state", "prefix", "customer", "vrf", "zone", "delegations", "ns", "synthesize",
+		"ptrs", "assigned", "without_ptr", "occluded", "file", "line", "reason"}}
+	for _, r := range list {
+		prefix, line := "", ""
+		if r.Prefix.IsValid() {
+			prefix = r.Prefix.String()
+		}
+		if r.Line > 0 {
+			line = itoa(r.Line)
+		}
+		rows.Add(string(r.State), prefix, r.Customer, r.VRF, r.Zone, strings.Join(r.Delegations, " "), strings.Join(r.NS, " "),
+			strings.Join(r.SynthesizeStrings(), " "), itoa(r.PTRCount), itoa(r.Assigned), itoa(r.WithoutPTR), itoa(r.Occluded),
+			r.File, line, r.Reason)
+	}
+	return rows
+}
+
+// coverageSummary is the coverage audit's summary line: the count of each
+// state.
+func coverageSummary(cov *audit.CoverageResult, showInfo bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d IPv6 prefixes checked for coverage:", cov.Checked)
+	hidden := 0
+	for i, st := range audit.CoverageStates {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, " %d %s", cov.Counts[st], st)
+		if st.Info() && !showInfo {
+			hidden += cov.Counts[st]
+		}
+	}
+	if hidden > 0 {
+		fmt.Fprintf(&b, " (%d covered prefixes not listed: --show-info lists them)", hidden)
+	}
+	return b.String()
 }
