@@ -195,9 +195,8 @@ type CoverageInput struct {
 	Zones *zoneset.Set
 	// Prefixes are the rows of the prefix export (already limited to the
 	// wanted VRFs); only the assigned IPv6 ones longer than a /48, down to
-	// a /64, become rows. PrefixFile names their file in the rows.
-	Prefixes   []ipam.PrefixRecord
-	PrefixFile string
+	// a /64, become rows (with the row's File and Line).
+	Prefixes []ipam.PrefixRecord
 	// Addresses are the rows of the address export.
 	Addresses []ipam.Record
 	// Synthesize is the config's synthesize list.
@@ -616,7 +615,7 @@ func (c *coverer) countAssigned(set *netipx.IPSet, p netip.Prefix, keep func(net
 // row decides one prefix of the export.
 func (c *coverer) row(pr *ipam.PrefixRecord) CoverageRow {
 	p := pr.Prefix
-	r := CoverageRow{Prefix: p, Customer: pr.Customer, VRF: pr.VRF, File: c.in.PrefixFile, Line: int(pr.Line)}
+	r := CoverageRow{Prefix: p, Customer: pr.Customer, VRF: pr.VRF, File: pr.File, Line: int(pr.Line)}
 	if z := c.coveringZone(p); z != nil {
 		r.Zone = z.Origin
 	}

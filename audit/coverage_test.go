@@ -179,8 +179,8 @@ func TestCoverageStates(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			pr := ipam.PrefixRecord{Prefix: netip.MustParsePrefix(tc.prefix), Customer: "cust", Status: tc.status, Line: 7}
-			res := Coverage(CoverageInput{Zones: s, Prefixes: []ipam.PrefixRecord{pr}, PrefixFile: "prefixes.csv",
+			pr := ipam.PrefixRecord{Prefix: netip.MustParsePrefix(tc.prefix), Customer: "cust", Status: tc.status, File: "prefixes.csv", Line: 7}
+			res := Coverage(CoverageInput{Zones: s, Prefixes: []ipam.PrefixRecord{pr},
 				Addresses: addrs, Synthesize: coverageSynth, Points: points, ShowInfo: true})
 			var rows []CoverageRow
 			for _, r := range res.Rows {
