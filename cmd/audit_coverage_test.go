@@ -103,3 +103,84 @@ func TestAuditDelegationOverlap(t *testing.T) {
 		t.Errorf("--prefix 192.0.2.0/24:\n%s", r.out)
 	}
 }
+
+// The coverage audit of an address export and a prefix export given
+// together: every state, in every format; the info rows with --show-info.
+func TestAuditCoverage(t *testing.T) {
+	dir := coverageDir(t)
+	os.WriteFile(filepath.Join(dir, "prefixes.csv"), []byte("prefix,vrf,tenant,status,role,description\n"+
+		"2001:db8:100::/48,,,container,,aggregate: no row\n"+
+		"2001:db8:100:a00::/56,,cust-a,active,customer,delegated\n"+
+		"2001:db8:100:4000::/50,,cust-b,active,customer,four /52s\n"+
+		"2001:db8:100:8000::/50,,cust-c,active,customer,three /52s and synthesis\n"+
+		"2001:db8:100:c000::/50,,cust-x,active,customer,nothing\n"+
+		"2001:db8:100:100::/56,,cust-e,active,customer,explicit\n"+
+		"2001:db8:100:200::/56,,cust-f,reserved,customer,one PTR missing\n"+
+		"2001:db8:100:b000::/56,,,active,residential,synthesized\n"+
+		"2001:db8:100:300::/56,,cust-old,deprecated,customer,no row\n"+
+		"2001:db8:900::/56,,cust-y,active,customer,no zone\n"+
+		"192.0.2.0/26,,cust-v4,active,customer,IPv4: no row\n"), 0o644)
+	base := []string{"audit", "--config", "rdnsctl.yaml", "--ipam", "addresses.csv", "--ipam", "prefixes.csv"}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"table", []string{"-o", "table"}},
+		{"table-show-info", []string{"-o", "table", "--show-info"}},
+		{"json", []string{"-o", "json", "--show-info"}},
+		{"csv", []string{"-o", "csv", "--coverage", "--show-info"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := run(t, dir, "", append(append([]string{}, base...), c.args...)...)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1\n%s%s", r.code, r.out, r.err)
+			}
+			goldenFile(t, filepath.Join("audit-coverage", "prefixes-"+c.name+".golden"), r.out)
+			want := "8 IPv6 prefixes checked for coverage: 3 uncovered, 2 delegation-overlap, 3 delegated, 1 synthesized, 1 explicit"
+			if !strings.Contains(r.err, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, r.err)
+			}
+		})
+	}
+	r := run(t, dir, "", append(append([]string{}, base...), "-o", "json", "--show-info")...)
+	var doc struct {
+		Coverage []struct{ Prefix, State, Customer, File string } `json:"coverage"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, row := range doc.Coverage {
+		if row.State != "delegation-overlap" {
+			got[row.Prefix] = row.State
+			if row.File != "prefixes.csv" {
+				t.Errorf("%s: file %q, want the prefix export's", row.Prefix, row.File)
+			}
+		}
+	}
+	want := map[string]string{
+		"2001:db8:100:a00::/56":  "delegated",
+		"2001:db8:100:4000::/50": "delegated",
+		"2001:db8:100:8000::/50": "delegated",
+		"2001:db8:100:c000::/50": "uncovered",
+		"2001:db8:100:100::/56":  "explicit",
+		"2001:db8:100:200::/56":  "uncovered",
+		"2001:db8:100:b000::/56": "synthesized",
+		"2001:db8:900::/56":      "uncovered",
+	}
+	if len(got) != len(want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	for p, st := range want {
+		if got[p] != st {
+			t.Errorf("%s: %q, want %q", p, got[p], st)
+		}
+	}
+	// only the coverage findings fail: --fail-on uncovered
+	if r := run(t, dir, "", append(append([]string{}, base...), "--fail-on", "uncovered", "--prefix", "2001:db8:100:4000::/50")...); r.code != 0 {
+		t.Errorf("--fail-on uncovered inside the delegated /50: exit %d\n%s", r.code, r.err)
+	}
+	if r := run(t, dir, "", append(append([]string{}, base...), "--fail-on", "uncovered", "--prefix", "2001:db8:100:c000::/50")...); r.code != 1 {
+		t.Errorf("--fail-on uncovered inside the uncovered /50: exit %d\n%s", r.code, r.err)
+	}
+}
