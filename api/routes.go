@@ -330,7 +330,8 @@ type eventBody struct {
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Events []eventBody `json:"events"`
+		Events          []eventBody `json:"events"`
+		ValidateForward *bool       `json:"validate_forward,omitempty"`
 	}
 	if e := decode(r, &body); e != nil {
 		writeProblem(w, e)
@@ -379,7 +380,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, e)
 		return
 	}
-	res, err := s.svc.Events(r.Context(), events, dry, Caller{Name: callerOf(r).name()})
+	validate := body.ValidateForward == nil || *body.ValidateForward
+	res, err := s.svc.Events(r.Context(), events, dry, validate, Caller{Name: callerOf(r).name()})
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -499,7 +501,8 @@ func OpenAPI() map[string]any {
 			"schemas": map[string]any{
 				"SetRequest": object([]string{"ip", "hostname"}, setProps(true)),
 				"PutRequest": object([]string{"hostname"}, setProps(false)),
-				"Events":     object([]string{"events"}, map[string]any{"events": map[string]any{"type": "array", "minItems": 1, "items": map[string]string{"$ref": "#/components/schemas/Event"}}}),
+				"Events": object([]string{"events"}, map[string]any{"events": map[string]any{"type": "array", "minItems": 1, "items": map[string]string{"$ref": "#/components/schemas/Event"}},
+					"validate_forward": map[string]any{"type": "boolean", "default": true, "description": "check that each custom name resolves to its address first"}}),
 				"Event": object([]string{"event", "ip"}, map[string]any{
 					"event": map[string]any{"type": "string", "enum": []string{"provision", "deprovision", "set", "unset"}},
 					"ip":    str("one address"), "customer": str(""), "hostname": str("required for set"), "ticket": str(""),

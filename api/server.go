@@ -99,7 +99,9 @@ type Service interface {
 	List(ctx context.Context, prefix netip.Prefix, customOnly bool) ([]PTR, error)
 	Set(ctx context.Context, req SetRequest) (*ChangeResult, error)
 	Unset(ctx context.Context, ip netip.Addr, ifMatch string, caller Caller) (*ChangeResult, error)
-	Events(ctx context.Context, events []lifecycle.Event, dryRun bool, caller Caller) (*EventsResult, error)
+	// Events applies a batch; validate: check the forward DNS of custom
+	// names first (the body's validate_forward, default true).
+	Events(ctx context.Context, events []lifecycle.Event, dryRun, validate bool, caller Caller) (*EventsResult, error)
 	Log(ctx context.Context, prefix netip.Prefix, since time.Time, limit int) ([]journal.Entry, error)
 	FCrDNS(ctx context.Context, ip netip.Addr) (any, error)
 	Ready(ctx context.Context) error

@@ -62,6 +62,9 @@ type writeJob struct {
 	// solo: commit this job alone (it was in a group whose write a server
 	// refused, and none of its changes became live)
 	solo bool
+	// noValidate: validate_forward false, said in the journal as the
+	// CLI's --no-validate is
+	noValidate bool
 }
 
 type writeResult struct {
@@ -274,7 +277,7 @@ func (s *apiService) Set(ctx context.Context, req api.SetRequest) (*api.ChangeRe
 		fwd = f
 	}
 	ev := lifecycle.Event{Kind: lifecycle.Set, IP: req.IP.String(), Block: netip.PrefixFrom(req.IP, req.IP.BitLen()), Hostname: name, Customer: req.Customer, Ticket: req.Ticket, Line: 1}
-	res, err := s.submit(ctx, &writeJob{events: []lifecycle.Event{ev}, ifMatch: req.IfMatch, ip: req.IP, caller: req.Caller.Name})
+	res, err := s.submit(ctx, &writeJob{events: []lifecycle.Event{ev}, ifMatch: req.IfMatch, ip: req.IP, caller: req.Caller.Name, noValidate: !req.ValidateForward})
 	if err != nil {
 		return nil, err
 	}
@@ -382,11 +385,11 @@ func (s *apiService) written(targets []apply.Target) error {
 	return nil
 }
 
-func (s *apiService) Events(ctx context.Context, events []lifecycle.Event, dryRun bool, caller api.Caller) (*api.EventsResult, error) {
+func (s *apiService) Events(ctx context.Context, events []lifecycle.Event, dryRun, validate bool, caller api.Caller) (*api.EventsResult, error) {
 	// custom names are validated before the batch waits for the lock
 	var invalid []api.Invalid
 	for i, ev := range events {
-		if ev.Hostname == "" || (ev.Kind != lifecycle.Set && ev.Kind != lifecycle.Provision) {
+		if !validate || ev.Hostname == "" || (ev.Kind != lifecycle.Set && ev.Kind != lifecycle.Provision) {
 			continue
 		}
 		a, _ := netip.ParseAddr(ev.IP)
@@ -402,7 +405,7 @@ func (s *apiService) Events(ctx context.Context, events []lifecycle.Event, dryRu
 		return nil, &api.Error{Status: http.StatusUnprocessableEntity, Code: "forward_mismatch",
 			Detail: fmt.Sprintf("%d event(s) failed the forward check; nothing was changed", len(invalid)), Invalid: invalid}
 	}
-	res, err := s.submit(ctx, &writeJob{events: events, dryRun: dryRun, caller: caller.Name})
+	res, err := s.submit(ctx, &writeJob{events: events, dryRun: dryRun, caller: caller.Name, noValidate: !validate})
 	if err != nil {
 		return nil, err
 	}
@@ -578,6 +581,19 @@ func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 		if g := apply.Guard(set, cs, 0.3, 10); g != nil {
 			j.result <- writeResult{err: api.Errorf(http.StatusUnprocessableEntity, "mass_change", g.Error())}
 			continue
+		}
+		if j.noValidate {
+			custom := map[string]bool{}
+			for _, ev := range j.events {
+				if ev.Hostname != "" {
+					custom[rdns.CanonicalHostname(ev.Hostname)] = true
+				}
+			}
+			for i := range cs.Changes {
+				if custom[cs.Changes[i].New] {
+					cs.Changes[i].Reason += " (not validated: validate_forward false)"
+				}
+			}
 		}
 		j.changes = cs
 		all.Changes = append(all.Changes, cs.Changes...)

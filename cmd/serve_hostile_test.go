@@ -543,3 +543,106 @@ func TestServeReadyz(t *testing.T) {
 		})
 	}
 }
+
+// validate_forward false is said in the journal, as the CLI's --no-validate
+// is, and a batch takes it too; every request is one log line with its
+// method, route, status, token name and duration, never the token.
+func TestServeNotValidatedAndLogLines(t *testing.T) {
+	dir, _ := serveSetup(t)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir)
+	if st, doc := post(c, tok, `{"ip":"198.51.100.50","hostname":"nowhere.customer.example","validate_forward":false}`); st != 200 {
+		t.Fatalf("POST without validation: %d %v", st, doc)
+	}
+	ev := `{"events":[{"event":"set","ip":"198.51.100.51","hostname":"nowhere2.customer.example"}],"validate_forward":false}`
+	if st, _, doc := c.do("/api/v1/events", "POST", "/api/v1/events", tok, ev); st != 200 || doc["written"] != true {
+		t.Fatalf("events without validation: %d %v", st, doc)
+	}
+	if st, _, doc := c.do("/api/v1/events", "POST", "/api/v1/events", tok, strings.Replace(ev, "false", "true", 1)); st != 422 || doc["code"] != "forward_mismatch" {
+		t.Errorf("events with validation: %d %v", st, doc)
+	}
+	j := journalText(t, dir)
+	for _, ip := range []string{"198.51.100.50", "198.51.100.51"} {
+		found := false
+		for _, l := range strings.Split(j, "\n") {
+			found = found || strings.Contains(l, `"ip":"`+ip+`"`) && strings.Contains(l, "not validated") && strings.Contains(l, `"operator":"provisioning"`)
+		}
+		if !found {
+			t.Errorf("%s: the journal does not say it was not validated:\n%s", ip, j)
+		}
+	}
+	c.do("/api/v1/nothing", "GET", "/api/v1/nothing", tok, "")
+	c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.50", "rdns_not_a_token", "")
+	if code := c.stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+	logs := c.logs()
+	if strings.Contains(logs, tok) || strings.Contains(logs, "rdns_not_a_token") {
+		t.Errorf("a token is in the log:\n%s", logs)
+	}
+	var lines int
+	for _, l := range strings.Split(logs, "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(l), &e) != nil || e["msg"] != "request" {
+			continue
+		}
+		lines++
+		for _, k := range []string{"method", "route", "status", "token", "duration_ms"} {
+			if _, ok := e[k]; !ok {
+				t.Errorf("log line without %s: %s", k, l)
+			}
+		}
+		if e["route"] == "/api/v1/events" && e["token"] != "provisioning" {
+			t.Errorf("log line without the token's name: %s", l)
+		}
+	}
+	if lines < 6 { // the startup /livez polls are lines too
+		t.Errorf("%d request lines for 6 requests:\n%s", lines, logs)
+	}
+}
+
+// SIGINT while writes wait for the zones lock: serve stops accepting,
+// finishes them (each answered 200 and journaled) and exits 0 within 10 s.
+func TestServeStopFinishesWrites(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	os.WriteFile(filepath.Join(zones, "db.10.71.0"), []byte("$ORIGIN 0.71.10.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.example.net. h.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte("zones: [zones/]\njournal: journal.jsonl\nresolvers: [127.0.0.1:9]\napi: {tokens_file: tokens.json}\n"), 0o644)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir)
+	release := holdLock(t, zones)
+	const n = 12
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _ = post(c, tok, fmt.Sprintf(`{"ip":"10.71.0.%d","hostname":"h%d.customer.example","validate_forward":false}`, i+1, i))
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	stopped := make(chan int)
+	start := time.Now()
+	go func() { stopped <- c.stop() }()
+	time.Sleep(300 * time.Millisecond)
+	if _, err := http.Get(c.base + "/livez"); err == nil {
+		t.Errorf("serve still accepts connections while stopping")
+	}
+	release()
+	wg.Wait()
+	if code := <-stopped; code != 0 || time.Since(start) > 10*time.Second {
+		t.Errorf("serve exited %d after %v", code, time.Since(start))
+	}
+	zone, j := string(mustRead(t, filepath.Join(zones, "db.10.71.0"))), journalText(t, dir)
+	for i, st := range codes {
+		if st != 200 {
+			t.Errorf("request %d in flight at SIGINT: %d", i, st)
+		}
+		if !strings.Contains(zone, fmt.Sprintf("\th%d.customer.example.\n", i)) || strings.Count(j, fmt.Sprintf(`"new":"h%d.customer.example."`, i)) != 1 {
+			t.Errorf("request %d is not in the zone and once in the journal", i)
+		}
+	}
+	checkZones(t, zones)
+}

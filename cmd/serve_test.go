@@ -42,6 +42,10 @@ type apiClient struct {
 	base string
 	seen map[string]map[int]bool // route -> statuses observed
 	mu   sync.Mutex
+	// logs is what serve wrote to stderr so far; stop interrupts it
+	// (SIGINT) and returns its exit status (-1: not within 10 s)
+	logs func() string
+	stop func() int
 }
 
 func (c *apiClient) do(route, method, path, token, body string, hdr ...string) (int, http.Header, map[string]any) {
@@ -86,7 +90,8 @@ func startServe(t *testing.T, dir string, args ...string) *apiClient {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb, out bytes.Buffer
-	app := &App{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &lockedWriter{w: &errb}}, Now: time.Now,
+	lw := &lockedWriter{w: &errb}
+	app := &App{IO: &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: lw}, Now: time.Now,
 		Args: append([]string{"rdnsctl", "serve"}, args...)}
 	wd, _ := os.Getwd()
 	os.Chdir(dir)
@@ -112,15 +117,31 @@ func startServe(t *testing.T, dir string, args ...string) *apiClient {
 		time.Sleep(20 * time.Millisecond)
 	}
 	os.Chdir(wd)
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("serve exited %d after SIGINT", code)
+	c.logs = func() string {
+		lw.mu.Lock()
+		defer lw.mu.Unlock()
+		return errb.String()
+	}
+	var once sync.Once
+	code := 0
+	c.stop = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(10 * time.Second):
+				code = -1
 			}
-		case <-time.After(10 * time.Second):
+		})
+		return code
+	}
+	t.Cleanup(func() {
+		switch code := c.stop(); code {
+		case 0:
+		case -1:
 			t.Errorf("serve did not stop within 10 s")
+		default:
+			t.Errorf("serve exited %d after SIGINT", code)
 		}
 	})
 	return c
