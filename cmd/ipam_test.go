@@ -160,3 +160,20 @@ func TestConfigIPAMForms(t *testing.T) {
 		}
 	})
 }
+
+// The HTML report's summary names every IPAM export read, with its rows.
+func TestHTMLInputsEachIPAMExport(t *testing.T) {
+	dir := t.TempDir()
+	addrs := writeFile(t, dir, "addrs.csv", "address,hostname\n192.0.2.1,a.example.net\n192.0.2.2,b.example.net\n")
+	prefixes := writeFile(t, dir, "prefixes.csv", examplePrefixes)
+	a := &App{cfg: &Config{IPAM: []string{addrs, prefixes}}, IO: &IOStreams{In: strings.NewReader(""), Out: &strings.Builder{}, ErrOut: &strings.Builder{}}}
+	exp, err := a.loadIPAM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := a.htmlInputs(&htmlRun{exp: exp})
+	if len(in) != 2 || in[0].Path != addrs || !strings.HasPrefix(in[0].Detail, "csv, 2 rows, modified ") ||
+		in[1].Path != prefixes || !strings.HasPrefix(in[1].Detail, "netbox, 2 prefixes, modified ") {
+		t.Errorf("inputs = %+v", in)
+	}
+}

@@ -325,6 +325,16 @@ func TestPrefixRows(t *testing.T) {
 			},
 		},
 		{
+			// netbox/ipam/tests/test_views.py PrefixTestCase.csv_data
+			name: "NetBox upstream test rows", format: FormatNetBox,
+			opt: Options{VRFs: []string{"VRF 1"}},
+			in:  "vrf,prefix,status,scope_type,scope_name\nVRF 1,10.4.0.0/16,active,dcim.site,Site 1\nVRF 1,10.5.0.0/16,active,dcim.site,Site 1\n",
+			want: []PrefixRecord{
+				prec(2, "10.4.0.0/16", StatusActive, "", "VRF 1", "", ""),
+				prec(3, "10.5.0.0/16", StatusActive, "", "VRF 1", "", ""),
+			},
+		},
+		{
 			// a file that states a status keeps it, even read as phpIPAM's
 			name: "phpIPAM subnets with a Status custom field", format: FormatPhpIPAM,
 			in: "Section,Subnet,Status,Tenant\nS,2001:db8::/56,Deprecated,A\nS,2001:db8:1::/56,,B\nS,2001:db8:2::/56,sold,C\nS,2001:db8:3::/56,reserved,D\n",
@@ -362,6 +372,7 @@ func TestDetectPrefix(t *testing.T) {
 		{"NetBox import, issue 16's columns", "prefix,vrf,tenant,status,role,description\n", Options{}, FormatNetBox, "netbox prefix", ""},
 		{"NetBox import, every field", "prefix,vrf,tenant,vlan_group,vlan_site,vlan,status,role,scope_type,scope_name,scope_id,is_pool,mark_utilized,description,owner,comments,tags,id\n", Options{}, FormatNetBox, "netbox prefix", ""},
 		{"NetBox UI default columns", "Prefix,Status,Children,VRF,Utilization,Tenant,Scope,VLAN,Role,Description\r\n", Options{}, FormatNetBox, "netbox prefix", ""},
+		{"NetBox upstream test columns", "vrf,prefix,status,scope_type,scope_id\n", Options{}, FormatNetBox, "netbox prefix", ""},
 		{"NetBox UI flat prefix", "Prefix (Flat),Tenant,Status\n", Options{}, FormatNetBox, "netbox prefix", ""},
 		{"NetBox tenant beats generic", "prefix,tenant\n", Options{}, FormatNetBox, "netbox prefix", ""},
 		{"tie goes to generic", "prefix,status,vrf\n", Options{}, FormatCSV, "csv prefix", ""},
