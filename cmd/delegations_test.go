@@ -34,7 +34,7 @@ const (
 //	d.0 (2001:db8:100:d00::/56)  ns.d.0 (in-zone glue 127.0.0.1)       served: ok
 //	0-25.2.0.192.in-addr.arpa.   ns1.cust.example.                     served: ok
 //	128-25.2.0.192.in-addr.arpa. ns1.cust.example.                     not served: lame
-func delegationLab(t *testing.T) (dir string) {
+func delegationLab(t *testing.T) (dir, isp string) {
 	t.Helper()
 	dir = t.TempDir()
 	write := func(name, body string) string {
@@ -59,7 +59,7 @@ func delegationLab(t *testing.T) (dir string) {
 	}
 	v4 := write("db.192.0.2", v4b.String())
 	fwd := write("db.cust.example", "$ORIGIN cust.example.\n"+labSOA+"ns1 IN A 127.0.0.1\n")
-	isp := dnstest.StartNamed(t, []dnstest.Zone{{Origin: lab48, File: v6}, {Origin: lab24, File: v4}, {Origin: "cust.example.", File: fwd}})
+	isp = dnstest.StartNamed(t, []dnstest.Zone{{Origin: lab48, File: v6}, {Origin: lab24, File: v4}, {Origin: "cust.example.", File: fwd}})
 
 	child := func(origin string) dnstest.Zone {
 		return dnstest.Zone{Origin: origin, File: write("child."+origin, "$ORIGIN "+origin+"\n"+labSOA+"1 IN PTR host.cust.example.\n")}
@@ -67,14 +67,14 @@ func delegationLab(t *testing.T) (dir string) {
 	cust := dnstest.StartNamed(t, []dnstest.Zone{child("a.0." + lab48), child("c.0." + lab48), child("d.0." + lab48), child("0-25." + lab24)})
 	custPort := netip.MustParseAddrPort(cust).Port()
 	write("rdnsctl.yaml", fmt.Sprintf("zones: [db.2001-db8-100, db.192.0.2]\nclassless_style: rfc4183\nresolvers: [%s]\nns_port: %d\n", isp, custPort))
-	return dir
+	return dir, isp
 }
 
 // TestAuditCheckDelegationsBIND runs audit --check-delegations against the
 // two real BIND servers: exactly the lame delegations are findings, exit 1;
 // limited to the delegations that work, exit 0.
 func TestAuditCheckDelegationsBIND(t *testing.T) {
-	dir := delegationLab(t)
+	dir, isp := delegationLab(t)
 
 	r := run(t, dir, "", "audit", "--check-delegations", "--config", "rdnsctl.yaml", "-o", "json", "--timeout", "300ms", "--retries", "1")
 	if r.code != 1 {
@@ -163,6 +163,19 @@ func TestAuditCheckDelegationsBIND(t *testing.T) {
 	page, _ := os.ReadFile(filepath.Join(dir, "report.html"))
 	if r.code != 1 || !strings.Contains(string(page), "2001:db8:100:b00::/56") {
 		t.Errorf("--html, exit %d:\n%s", r.code, r.err)
+	}
+
+	// Asked on the ISP's server, which holds the parents and not the
+	// children: BIND refers the question to the child's name servers.
+	ispPort := strings.TrimPrefix(isp, "127.0.0.1:")
+	r = run(t, dir, "", "audit", "--check-delegations", "--config", "rdnsctl.yaml", "--ns-port", ispPort, "--prefix", "2001:db8:100:a00::/56", "--prefix", "192.0.2.0/25", "-o", "csv", "--no-headers")
+	for _, want := range []string{
+		"ns1.cust.example. " + isp + ": not authoritative: referral to a.0." + lab48,
+		"ns1.cust.example. " + isp + ": not authoritative: referral to 0-25." + lab24,
+	} {
+		if r.code != 1 || !strings.Contains(r.out, want) {
+			t.Errorf("asked at the parent's server: exit %d, want %q:\n%s\n%s", r.code, want, r.out, r.err)
+		}
 	}
 
 	// Asked on the wrong port (the ISP's server is not on it: nothing
