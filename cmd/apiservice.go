@@ -287,7 +287,13 @@ func (s *apiService) Set(ctx context.Context, req api.SetRequest) (*api.ChangeRe
 }
 
 func (s *apiService) Unset(ctx context.Context, ip netip.Addr, ifMatch string, caller api.Caller) (*api.ChangeResult, error) {
-	ev := lifecycle.Event{Kind: lifecycle.Unset, IP: ip.String(), Block: netip.PrefixFrom(ip, ip.BitLen()), Line: 1}
+	// back to the default, or deleted when the config says deprovision:
+	// delete (DELETE is the API's way to give an address back)
+	kind := lifecycle.Unset
+	if s.a.cfg.Deprovision == "delete" {
+		kind = lifecycle.Deprovision
+	}
+	ev := lifecycle.Event{Kind: kind, IP: ip.String(), Block: netip.PrefixFrom(ip, ip.BitLen()), Line: 1}
 	res, err := s.submit(ctx, &writeJob{events: []lifecycle.Event{ev}, ifMatch: ifMatch, ip: ip, caller: caller.Name})
 	if err != nil {
 		return nil, err

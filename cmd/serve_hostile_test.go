@@ -1,10 +1,17 @@
 package cmd
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -645,4 +652,102 @@ func TestServeStopFinishesWrites(t *testing.T) {
 		}
 	}
 	checkZones(t, zones)
+}
+
+// DELETE gives an address back: to its default, or deleted when the config
+// says deprovision: delete (also where no default template covers it).
+func TestServeDeleteDeprovisionDelete(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	os.WriteFile(filepath.Join(zones, "db.10.72.0"), []byte("$ORIGIN 0.72.10.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.example.net. h.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n5 IN PTR mail.customer.example.\n6 IN PTR www.customer.example.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte("zones: [zones/]\njournal: journal.jsonl\nresolvers: [127.0.0.1:9]\napi: {tokens_file: tokens.json}\ndeprovision: delete\n"), 0o644)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir)
+	for _, tc := range []struct {
+		ip, status string
+	}{{"10.72.0.5", "changed"}, {"10.72.0.5", "unchanged"}, {"10.72.0.7", "unchanged"}} {
+		st, _, doc := c.do("/api/v1/ptr/{ip}", "DELETE", "/api/v1/ptr/"+tc.ip, tok, "")
+		if st != 200 || doc["status"] != tc.status || doc["hostname"] != nil {
+			t.Errorf("DELETE %s: %d %v, want %s with no hostname", tc.ip, st, doc, tc.status)
+		}
+	}
+	zone := string(mustRead(t, filepath.Join(zones, "db.10.72.0")))
+	if strings.Contains(zone, "mail.customer.example") || !strings.Contains(zone, "www.customer.example") {
+		t.Errorf("zone after DELETE:\n%s", zone)
+	}
+	if j := journalText(t, dir); strings.Count(j, `"action":"delete"`) != 1 || !strings.Contains(j, `"operator":"provisioning"`) {
+		t.Errorf("journal:\n%s", j)
+	}
+	checkZones(t, zones)
+}
+
+// serve refuses to start without authentication or on plain HTTP off
+// loopback (exit 2, saying why), and serves TLS with --tls-cert/--tls-key.
+func TestServeStartAndTLS(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	os.WriteFile(filepath.Join(zones, "db.198.51.100"), []byte(serveZone), 0o644)
+	os.WriteFile(filepath.Join(dir, "noauth.yaml"), []byte("zones: [zones/]\nresolvers: [127.0.0.1:9]\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "gone.yaml"), []byte("zones: [zones/]\nresolvers: [127.0.0.1:9]\napi: {tokens_file: gone.json}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte("zones: [zones/]\nresolvers: [127.0.0.1:9]\napi: {tokens_file: tokens.json}\n"), 0o644)
+	tok := token(t, dir, "noc", "--read-only")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no tokens file", []string{"--config", "noauth.yaml", "--listen", "127.0.0.1:0"}, "no tokens file"},
+		{"no auth off loopback", []string{"--config", "noauth.yaml", "--listen", "192.0.2.1:8053", "--insecure-no-auth"}, "only allowed on a loopback address"},
+		{"no auth, any address", []string{"--config", "noauth.yaml", "--listen", ":8053", "--insecure-no-auth"}, "only allowed on a loopback address"},
+		{"plain HTTP off loopback", []string{"--listen", "192.0.2.1:8053"}, "--insecure-http"},
+		{"a tokens file that is gone", []string{"--config", "gone.yaml", "--listen", "127.0.0.1:0"}, "api.tokens_file"},
+		{"half of TLS", []string{"--listen", "127.0.0.1:0", "--tls-cert", "cert.pem"}, "go together"},
+	} {
+		r := run(t, dir, "", append([]string{"serve"}, tc.args...)...)
+		if r.code != 2 || !strings.Contains(r.err, tc.want) {
+			t.Errorf("%s: exit %d, %q; want 2 and %q", tc.name, r.code, r.err, tc.want)
+		}
+	}
+	cert, key, pool := selfSigned(t, dir)
+	c := startServeTLS(t, dir, pool, "--tls-cert", cert, "--tls-key", key)
+	st, _, _ := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.10", tok, "")
+	if st != 200 {
+		t.Errorf("GET over TLS: %d", st)
+	}
+	resp, err := http.Get(strings.Replace(c.base, "https:", "http:", 1) + "/livez")
+	if err == nil {
+		if resp.StatusCode != 400 {
+			t.Errorf("plain HTTP to the TLS port: %d", resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key into dir.
+func selfSigned(t *testing.T, dir string) (cert, key string, pool *x509.CertPool) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rdnsctl test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	parsed, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(parsed)
+	return cert, key, pool
 }

@@ -3,6 +3,8 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,6 +48,15 @@ type apiClient struct {
 	// (SIGINT) and returns its exit status (-1: not within 10 s)
 	logs func() string
 	stop func() int
+	// client, when set, is the HTTP client (TLS)
+	client *http.Client
+}
+
+func (c *apiClient) httpClient() *http.Client {
+	if c.client != nil {
+		return c.client
+	}
+	return http.DefaultClient
 }
 
 func (c *apiClient) do(route, method, path, token, body string, hdr ...string) (int, http.Header, map[string]any) {
@@ -57,7 +68,7 @@ func (c *apiClient) do(route, method, path, token, body string, hdr ...string) (
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -87,6 +98,18 @@ func freeAddr(t *testing.T) string {
 // startServe runs rdnsctl serve in dir until the test ends.
 func startServe(t *testing.T, dir string, args ...string) *apiClient {
 	t.Helper()
+	return startServeWith(t, dir, nil, args...)
+}
+
+// startServeTLS runs rdnsctl serve over TLS (args give the certificate),
+// with a client trusting pool.
+func startServeTLS(t *testing.T, dir string, pool *x509.CertPool, args ...string) *apiClient {
+	t.Helper()
+	return startServeWith(t, dir, &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}, args...)
+}
+
+func startServeWith(t *testing.T, dir string, client *http.Client, args ...string) *apiClient {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var errb, out bytes.Buffer
@@ -97,10 +120,13 @@ func startServe(t *testing.T, dir string, args ...string) *apiClient {
 	os.Chdir(dir)
 	done := make(chan int)
 	go func() { done <- app.Run(ctx, append([]string{"serve", "--listen", addr}, args...)) }()
-	c := &apiClient{t: t, base: "http://" + addr, seen: map[string]map[int]bool{}}
+	c := &apiClient{t: t, base: "http://" + addr, seen: map[string]map[int]bool{}, client: client}
+	if client != nil {
+		c.base = "https://" + addr
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(c.base + "/livez")
+		resp, err := c.httpClient().Get(c.base + "/livez")
 		if err == nil {
 			resp.Body.Close()
 			break
