@@ -266,8 +266,35 @@ func (r *seenCanonical) AddrsCanonical(ctx context.Context, name string, v6 bool
 	return a, canon, err
 }
 
+// where refuses, before any forward lookup, a batch with an address no
+// loaded zone holds (404 no_zone) or one delegated to a zone that is not
+// ours (409 delegated). The zones held may be older than a zone file made
+// since: such a refusal is made by the committer, which reads them again
+// (a dry run); it checks again under the lock when it writes.
+func (s *apiService) where(ctx context.Context, events []lifecycle.Event, caller string) error {
+	s.fresh()
+	s.mu.RLock()
+	ours := true
+	for _, ev := range events {
+		a, _ := netip.ParseAddr(ev.IP)
+		if st := s.set.Lookup(a).Status; st == zoneset.Unmanaged || st == zoneset.Delegated {
+			ours = false
+		}
+	}
+	s.mu.RUnlock()
+	if ours {
+		return nil
+	}
+	_, err := s.submit(ctx, &writeJob{events: events, dryRun: true, caller: caller})
+	return err
+}
+
 func (s *apiService) Set(ctx context.Context, req api.SetRequest) (*api.ChangeResult, error) {
 	name := rdns.CanonicalHostname(req.Hostname)
+	ev := lifecycle.Event{Kind: lifecycle.Set, IP: req.IP.String(), Block: netip.PrefixFrom(req.IP, req.IP.BitLen()), Hostname: name, Customer: req.Customer, Ticket: req.Ticket, Line: 1}
+	if err := s.where(ctx, []lifecycle.Event{ev}, req.Caller.Name); err != nil {
+		return nil, err
+	}
 	var fwd *api.Forward
 	if req.ValidateForward {
 		f, err := s.validate(ctx, req.IP, name)
@@ -276,7 +303,6 @@ func (s *apiService) Set(ctx context.Context, req api.SetRequest) (*api.ChangeRe
 		}
 		fwd = f
 	}
-	ev := lifecycle.Event{Kind: lifecycle.Set, IP: req.IP.String(), Block: netip.PrefixFrom(req.IP, req.IP.BitLen()), Hostname: name, Customer: req.Customer, Ticket: req.Ticket, Line: 1}
 	res, err := s.submit(ctx, &writeJob{events: []lifecycle.Event{ev}, ifMatch: req.IfMatch, ip: req.IP, caller: req.Caller.Name, noValidate: !req.ValidateForward})
 	if err != nil {
 		return nil, err
@@ -392,7 +418,11 @@ func (s *apiService) written(targets []apply.Target) error {
 }
 
 func (s *apiService) Events(ctx context.Context, events []lifecycle.Event, dryRun, validate bool, caller api.Caller) (*api.EventsResult, error) {
-	// custom names are validated before the batch waits for the lock
+	// custom names are validated before the batch waits for the lock,
+	// once every address is known to be ours
+	if err := s.where(ctx, events, caller.Name); err != nil {
+		return nil, err
+	}
 	var invalid []api.Invalid
 	for i, ev := range events {
 		if !validate || ev.Hostname == "" || (ev.Kind != lifecycle.Set && ev.Kind != lifecycle.Provision) {

@@ -377,6 +377,10 @@ func TestServeHostileEdges(t *testing.T) {
 		{"since 7d", "GET", "/api/v1/log?since=7d", "Bearer " + tok, "", 200, ""},
 		{"since a date", "GET", "/api/v1/log?since=2026-11-01", "Bearer " + tok, "", 200, ""},
 		{"since in the future", "GET", "/api/v1/log?since=-5h", "Bearer " + tok, "", 400, "bad_request"},
+		// where the address is decides before the forward check does
+		{"in no zone, validated", "POST", "/api/v1/ptr", "Bearer " + tok, `{"ip":"192.0.2.1","hostname":"mail.customer.example"}`, 404, "no_zone"},
+		{"delegated, validated", "POST", "/api/v1/ptr", "Bearer " + tok, `{"ip":"198.51.100.130","hostname":"mail.customer.example"}`, 409, "delegated"},
+		{"a batch with an address in no zone", "POST", "/api/v1/events", "Bearer " + tok, `{"events":[{"event":"set","ip":"198.51.100.44","hostname":"mail.customer.example"},{"event":"provision","ip":"192.0.2.1"}]}`, 404, "no_zone"},
 	} {
 		req, _ := http.NewRequest(tc.method, c.base+tc.path, strings.NewReader(tc.body))
 		req.Header.Set("Authorization", tc.auth)
