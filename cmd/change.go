@@ -36,9 +36,10 @@ type changeFlags struct {
 	// planned (apply-events): listed in -o json.
 	rejected []report.Rejected
 	// afterWrite, when set, runs with --write once the plan is written or
-	// found empty (not when it is refused): what the verb writes beside
-	// the zones (transfer delegate --dynamic-key: the customer's key file).
-	afterWrite func() error
+	// found empty (not when it is refused), with the plan's files: what the
+	// verb writes beside the zones (transfer delegate --dynamic-key: the
+	// customer's key file and its grants).
+	afterWrite func(targets []apply.Target) error
 	// extra, when set, gives more members of the -o json document, read
 	// after the write.
 	extra func() []report.KV
@@ -162,7 +163,7 @@ func (a *App) runPlanWith(s *zoneset.Set, cs rdns.ChangeSet, unchanged int, f *c
 		}
 	}
 	if f.write && f.afterWrite != nil && (p.Empty() || sum.Written) {
-		if err := f.afterWrite(); err != nil {
+		if err := f.afterWrite(targets); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,7 +172,7 @@ func TestDelegateDynamicKeyRefused(t *testing.T) {
 		{"in-parent over a delegation", []string{"2001:db8:100:b00::/56", "--dynamic-key", "c", "--in-parent"}, "delegates b.0." + dynZ48},
 		{"in-parent with --ns", []string{p56, "--dynamic-key", "c", "--in-parent", "--ns", "ns1.example.net."}, "takes no --ns"},
 		{"IPv4", []string{"198.51.100.64/26", "--dynamic-key", "c"}, "IPv6 customer prefixes"},
-		{"in-parent without a key", []string{p56, "--in-parent"}, "go with --dynamic-key"},
+		{"in-parent without a key", []string{p56, "--in-parent"}, "goes with --dynamic-key"},
 		{"another key in the file", []string{p56, "--dynamic-key", "taken"}, "refusing to overwrite"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -197,4 +198,110 @@ func TestDelegateDynamicKeyRefused(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, "keys", "*")); len(left) != 1 {
 		t.Errorf("key files made by refused runs: %v", left)
 	}
+}
+
+// nsupdateRun sends one update signed with the key file and returns its
+// output and error.
+func nsupdateRun(t *testing.T, server, key, zone, update string) (string, error) {
+	t.Helper()
+	bin, err := exec.LookPath("nsupdate")
+	if err != nil {
+		t.Skip("nsupdate not found: install bind9-dnsutils")
+	}
+	cmd := exec.Command(bin, "-k", key)
+	cmd.Stdin = strings.NewReader("server 127.0.0.1 " + strings.TrimPrefix(server, "127.0.0.1:") + "\nzone " + zone + "\nupdate " + update + "\nsend\n")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// With zones_conf, the grants live there: the key's include and the zone's
+// update-policy, written from KEY_DIR/NAME.grants.json by this run and kept
+// by every later rewrite (a zone made by another command), and reconfig_cmd
+// makes the running BIND take them: the customer's key then updates its
+// PTRs, and only those.
+func TestDelegateDynamicKeyZonesConf(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	if err := os.Mkdir(zones, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	z48 := filepath.Join(zones, dynZ48+"zone")
+	if err := os.WriteFile(z48, mustRead(t, filepath.Join("..", "examples", "zones", dynZ48+"zone")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "zones.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf("zone %q { type primary; file %q; };\n", dynZ48, z48)), 0o644)
+	p := dnstest.StartBINDPairIncluding(t, nil, conf)
+	cfg := fmt.Sprintf(`zones: [zones/]
+zones_conf: zones.conf
+key_dir: keys
+zone_template: {ttl: 300, primary: ns1.example.net., contact: hostmaster.example.net., ns: [ns1.example.net.]}
+servers:
+  - name: primary
+    address: %s
+    reload_cmd: %q
+    reconfig_cmd: %q
+`, p.Primary, p.RNDCCommand("reload"), strings.TrimSuffix(p.RNDCCommand("reconfig"), " {zone}"))
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(cfg), 0o644)
+	keyA, keyB := filepath.Join(dir, "keys", "cust-a.key"), filepath.Join(dir, "keys", "cust-b.key")
+	child := "a.0." + dynZ48
+
+	hosted := []string{"transfer", "delegate", "2001:db8:100:a00::/56", "--dynamic-key", "cust-a", "--write"}
+	if r := run(t, dir, "", hosted...); r.code != 0 {
+		t.Fatalf("hosted: exit %d\n%s", r.code, r.err)
+	}
+	inParent := []string{"transfer", "delegate", "2001:db8:100:4000::/50", "--dynamic-key", "cust-b", "--in-parent", "--write"}
+	if r := run(t, dir, "", inParent...); r.code != 0 {
+		t.Fatalf("in-parent: exit %d\n%s", r.code, r.err)
+	}
+	want := []string{
+		fmt.Sprintf("include %q;\n", keyA), fmt.Sprintf("include %q;\n", keyB),
+		fmt.Sprintf("zone %q { type primary; file %q; update-policy { grant cust-a subdomain %s PTR; }; };\n", child, filepath.Join(zones, child+"zone"), child),
+		fmt.Sprintf("zone %q { type primary; file %q; update-policy { grant cust-b subdomain 4.%[3]s PTR; grant cust-b subdomain 5.%[3]s PTR; grant cust-b subdomain 6.%[3]s PTR; grant cust-b subdomain 7.%[3]s PTR; }; };\n", dynZ48, z48, dynZ48),
+	}
+	check := func(when string) {
+		t.Helper()
+		got := string(mustRead(t, conf))
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: zones_conf lacks\n%s\nin\n%s", when, w, got)
+			}
+		}
+	}
+	check("after delegate")
+	before := string(mustRead(t, conf))
+	for _, args := range [][]string{hosted, inParent} {
+		if r := run(t, dir, "", append(args, "--expect-no-changes")...); r.code != 0 {
+			t.Errorf("second run: exit %d\n%s", r.code, r.err)
+		}
+	}
+	if string(mustRead(t, conf)) != before {
+		t.Error("a second run rewrote zones_conf")
+	}
+	for _, c := range []struct {
+		key, zone, update string
+		ok                bool
+	}{
+		{keyA, child, "add 1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0." + child + " 300 IN PTR router.cust-a.example.", true},
+		{keyA, child, "add 1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0." + child + " 300 IN TXT x", false},
+		{keyB, dynZ48, "add 1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4." + dynZ48 + " 300 IN PTR gw.cust-b.example.", true},
+		{keyB, dynZ48, "add 1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8." + dynZ48 + " 300 IN PTR x.cust-b.example.", false},
+		{keyA, dynZ48, "add 1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.4." + dynZ48 + " 300 IN PTR x.cust-a.example.", false},
+	} {
+		out, err := nsupdateRun(t, p.Primary, c.key, c.zone, c.update)
+		if c.ok && err != nil {
+			t.Errorf("%s with %s: %v\n%s", c.update, filepath.Base(c.key), err, out)
+		}
+		if !c.ok && (err == nil || !strings.Contains(out, "REFUSED")) {
+			t.Errorf("%s with %s: want REFUSED, got %v\n%s", c.update, filepath.Base(c.key), err, out)
+		}
+	}
+	// another command that makes a zone rewrites zones_conf: the grants stay
+	if r := run(t, dir, "", "block-init", "198.51.101.0/28", "--template", "n-{dashed}.example.net.", "--write"); r.code != 0 {
+		t.Fatalf("block-init of a new zone: %d %s", r.code, r.err)
+	}
+	if got := string(mustRead(t, conf)); !strings.Contains(got, `zone "101.51.198.in-addr.arpa."`) {
+		t.Errorf("zones_conf lacks the new zone:\n%s", got)
+	}
+	check("after another zone was made")
 }

@@ -487,7 +487,11 @@ func (a *App) afterFileWrite(ctx context.Context, p *ServerConfig, s *zoneset.Se
 		reconfigured = true
 	}
 	if a.cfg.ZonesConf != "" {
-		changed, err := writeZonesConf(a.cfg.ZonesConf, s, targets)
+		grants, err := readKeyGrants(a.keyDir())
+		changed := false
+		if err == nil {
+			changed, err = writeZonesConf(a.cfg.ZonesConf, s, targets, grants)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("zones_conf %s: %w", a.cfg.ZonesConf, err))
 		} else if changed {
@@ -513,8 +517,10 @@ func (a *App) afterFileWrite(ctx context.Context, p *ServerConfig, s *zoneset.Se
 
 // writeZonesConf rewrites the named.conf fragment that holds a zone
 // statement for every zone file of the set (after this write: made zones
-// in, retired ones out), atomically, when its contents change.
-func writeZonesConf(path string, s *zoneset.Set, targets []apply.Target) (bool, error) {
+// in, retired ones out), atomically, when its contents change. A zone
+// customers' dynamic keys are granted (transfer delegate --dynamic-key)
+// gets their update-policy, and the fragment includes those keys' files.
+func writeZonesConf(path string, s *zoneset.Set, targets []apply.Target, grants []keyGrants) (bool, error) {
 	files := map[string]string{}
 	for _, z := range s.Zones {
 		if z.Path == "" || strings.Contains(z.Path, "://") || z.Type != "primary" {
@@ -537,10 +543,18 @@ func writeZonesConf(path string, s *zoneset.Set, targets []apply.Target) (bool, 
 	slices.SortFunc(origins, zonefile.CompareNames)
 	var b strings.Builder
 	b.WriteString("// Zone statements of the zone files rdnsctl manages, written by rdnsctl:\n// include this file from named.conf. Edits are overwritten.\n")
+	includes, policy := zonesConfPolicy(grants, files)
+	for _, k := range includes {
+		fmt.Fprintf(&b, "include %s;\n", quoteConf(k))
+	}
 	for _, o := range origins {
 		abs, err := filepath.Abs(files[o])
 		if err != nil {
 			return false, err
+		}
+		if rules := policy[o]; len(rules) > 0 {
+			fmt.Fprintf(&b, "zone %s { type primary; file %s; update-policy { %s }; };\n", quoteConf(o), quoteConf(abs), strings.Join(rules, " "))
+			continue
 		}
 		fmt.Fprintf(&b, "zone %s { type primary; file %s; };\n", quoteConf(o), quoteConf(abs))
 	}

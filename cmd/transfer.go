@@ -76,8 +76,8 @@ hosted here, created when missing), --force delegates over them as they are.
 rdnsctl creates the TSIG key NAME (hmac-sha256, 32 random octets from the
 system's CSPRNG) as a BIND key file KEY_DIR/NAME.key, mode 0600: only with
 --write, never over an existing file; a later run with the same NAME reuses the
-file, so the command stays idempotent. KEY_DIR is --key-dir, else key_dir in
-the config, else keys/ beside the journal. After the plan it prints the
+file, so the command stays idempotent. KEY_DIR is key_dir in the config
+(RDNSCTL_KEY_DIR), else keys/ beside the journal. After the plan it prints the
 named.conf text: the key's include and, per zone, the zone statement with an
 update-policy of one "grant NAME subdomain OWNER PTR;" per nibble owner that
 covers the prefix (a /50: four /52 owners). The key may then add, change and
@@ -92,14 +92,16 @@ customer. Which zone holds the grant:
 --external is refused with --dynamic-key: the customer's own servers hold that
 zone, and updates go there with keys of theirs. With update-policy, BIND keeps
 the updates in the zone's FILE.jnl: rdnsctl then writes that zone only with the
-primary's freeze_cmd/thaw_cmd, or configured as {origin, server}. Merge the
-printed update-policy with an existing one (BIND takes one per zone); rdnsctl
-does not write it into zones_conf. The key's creation is journaled (key-created).
+primary's freeze_cmd/thaw_cmd, or configured as {origin, server}. With
+zones_conf, rdnsctl keeps the grants there (from KEY_DIR/NAME.grants.json, which
+it writes beside the key): the key's include and the zone's update-policy, and
+runs reconfig_cmd; without it, merge the printed update-policy with the zone's
+statement (BIND takes one per zone). The key's creation is journaled.
 ` + changeHelp + "\n" + exitStatusHelp,
 		Example: `  rdnsctl transfer delegate 2001:db8:100:a00::/56 --external --ns ns1.customer.example. --ns ns2.customer.example. --write
   rdnsctl transfer delegate 2001:db8:100:4000::/50 --ns ns1.customer.example. --move --write
   rdnsctl transfer delegate 2001:db8:100:a00::/56 --dynamic-key cust-a --write
-  rdnsctl transfer delegate 2001:db8:100:4000::/50 --dynamic-key cust-b --in-parent --key-dir /etc/bind/customer-keys --write
+  rdnsctl transfer delegate 2001:db8:100:4000::/50 --dynamic-key cust-b --in-parent --write
   rdnsctl transfer delegate 198.51.100.64/26 --style rfc4183
   rdnsctl transfer delegate 198.51.100.64/26 --ns ns1.customer.example. --ns ns2.customer.example. --write
   rdnsctl transfer delegate 198.51.100.128/27 --external --ns ns1.customer.example. --ns ns2.customer.example. --generate --write`,
@@ -122,11 +124,11 @@ does not write it into zones_conf. The key's creation is journaled (key-created)
 			if err != nil {
 				return err
 			}
-			if (dk.Name != "" || dk.InParent || dk.KeyDir != "") && !blocks[0].Addr().Is6() {
+			if (dk.Name != "" || dk.InParent) && !blocks[0].Addr().Is6() {
 				return usageErrorf("--dynamic-key is for IPv6 customer prefixes")
 			}
-			if (dk.InParent || dk.KeyDir != "") && dk.Name == "" {
-				return usageErrorf("--in-parent and --key-dir go with --dynamic-key NAME")
+			if dk.InParent && dk.Name == "" {
+				return usageErrorf("--in-parent goes with --dynamic-key NAME")
 			}
 			if blocks[0].Addr().Is6() {
 				opt := bulk.Delegate6Options{Prefix: blocks[0], NS: names, External: external, Glue: glue,
@@ -158,7 +160,6 @@ does not write it into zones_conf. The key's creation is journaled (key-created)
 	c.Flags().BoolVar(&move, "move", false, "IPv6: move the parent's explicit PTRs below the delegation points into the child zone (hosted here)")
 	c.Flags().StringVar(&dk.Name, "dynamic-key", "", "IPv6: create TSIG key NAME for the customer's router and print the update-policy grant restricting it to the prefix's PTRs")
 	c.Flags().BoolVar(&dk.InParent, "in-parent", false, "with --dynamic-key: no delegation, the customer's PTRs stay in our zone above the prefix")
-	c.Flags().StringVar(&dk.KeyDir, "key-dir", "", "with --dynamic-key: directory of the key files (default: key_dir in the config, else keys/ beside the journal)")
 	a.addChangeFlags(c, &f)
 	return c
 }
