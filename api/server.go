@@ -310,6 +310,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	if rc, ok := e.Extra["rcode"].(string); ok {
 		s.m.Rcodes.WithLabelValues(rc).Inc()
 	}
+	if applied, ok := e.Extra["applied"].([]rdns.Change); ok {
+		s.m.Applied(len(applied)) // a write refused in part: what is live counts
+	}
 	writeProblem(w, e)
 }
 

@@ -377,6 +377,7 @@ func TestServeHostileEdges(t *testing.T) {
 		{"since 7d", "GET", "/api/v1/log?since=7d", "Bearer " + tok, "", 200, ""},
 		{"since a date", "GET", "/api/v1/log?since=2026-11-01", "Bearer " + tok, "", 200, ""},
 		{"since in the future", "GET", "/api/v1/log?since=-5h", "Bearer " + tok, "", 400, "bad_request"},
+		{"a semicolon in the name", "POST", "/api/v1/ptr", "Bearer " + tok, `{"ip":"198.51.100.44","hostname":"a;b.example"}`, 422, "invalid_hostname"},
 		// where the address is decides before the forward check does
 		{"in no zone, validated", "POST", "/api/v1/ptr", "Bearer " + tok, `{"ip":"192.0.2.1","hostname":"mail.customer.example"}`, 404, "no_zone"},
 		{"delegated, validated", "POST", "/api/v1/ptr", "Bearer " + tok, `{"ip":"198.51.100.130","hostname":"mail.customer.example"}`, 409, "delegated"},
@@ -446,6 +447,15 @@ func TestServeHostileEdges(t *testing.T) {
 					t.Errorf("%s %s: parameter %s not in the OpenAPI document", m, path, p)
 				}
 			}
+		}
+	}
+
+	// the metrics the issue names
+	m := metricsText(t, c)
+	for _, name := range []string{"rdnsctl_http_requests_total{", "rdnsctl_http_request_duration_seconds_bucket{", "rdnsctl_changes_applied_total ",
+		"rdnsctl_validation_refusals_total{", "rdnsctl_conflicts_total ", "rdnsctl_upstream_errors_total "} {
+		if !strings.Contains(m, "\n"+name) {
+			t.Errorf("metric %s missing", name)
 		}
 	}
 

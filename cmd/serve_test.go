@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -162,6 +163,17 @@ func startServeWith(t *testing.T, dir string, client *http.Client, args ...strin
 		return code
 	}
 	t.Cleanup(func() {
+		// every status a route returned in this test is in the OpenAPI
+		// document
+		c.mu.Lock()
+		for _, rt := range api.Routes {
+			for st := range c.seen[rt.Method+" "+rt.Path] {
+				if !slices.Contains(rt.Statuses, st) {
+					t.Errorf("%s %s returned %d, which the OpenAPI document lacks", rt.Method, rt.Path, st)
+				}
+			}
+		}
+		c.mu.Unlock()
 		switch code := c.stop(); code {
 		case 0:
 		case -1:
@@ -407,7 +419,7 @@ func TestServeConcurrentNothingLost(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(conf), 0o644)
 	tok := token(t, dir, "provisioning")
 	c := startServe(t, dir)
-	const clients, each = 16, 25
+	const clients, each = 32, 15
 	var wg sync.WaitGroup
 	var failed sync.Map
 	for g := 0; g < clients; g++ {
