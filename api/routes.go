@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rdnsctl/rdnsctl/journal"
 	"github.com/rdnsctl/rdnsctl/lifecycle"
 	"github.com/rdnsctl/rdnsctl/rdns"
 )
@@ -426,10 +428,25 @@ func (s *Server) log(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, e)
 		return
 	}
-	entries, err := s.svc.Log(r.Context(), prefix, since, limit)
+	// a scoped token reads the journal of its own blocks only: the
+	// journal names customers and tickets
+	tok := callerOf(r).tok
+	scoped := tok != nil && len(tok.Prefixes) > 0
+	n := limit
+	if scoped {
+		n = math.MaxInt
+	}
+	entries, err := s.svc.Log(r.Context(), prefix, since, n)
 	if err != nil {
 		s.fail(w, err)
 		return
+	}
+	if scoped {
+		entries = slices.DeleteFunc(entries, func(e journal.Entry) bool {
+			a, err := netip.ParseAddr(e.IP)
+			return err != nil || !tok.May(a.Unmap())
+		})
+		entries = entries[:min(len(entries), limit)]
 	}
 	writeJSON(w, 200, map[string]any{"count": len(entries), "results": entries})
 }

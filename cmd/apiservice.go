@@ -423,19 +423,35 @@ func (s *apiService) Events(ctx context.Context, events []lifecycle.Event, dryRu
 	if err := s.where(ctx, events, caller.Name); err != nil {
 		return nil, err
 	}
-	var invalid []api.Invalid
+	// the names are looked up concurrently (the resolver pool bounds the
+	// queries in flight): a batch of thousands against a distant resolver
+	// must not outlast the write timeout
+	errs := make([]error, len(events))
+	sem := make(chan struct{}, 64)
+	var wg sync.WaitGroup
 	for i, ev := range events {
 		if !validate || ev.Hostname == "" || (ev.Kind != lifecycle.Set && ev.Kind != lifecycle.Provision) {
 			continue
 		}
-		a, _ := netip.ParseAddr(ev.IP)
-		if _, err := s.validate(ctx, a, rdns.CanonicalHostname(ev.Hostname)); err != nil {
-			var e *api.Error
-			if errors.As(err, &e) && e.Status == http.StatusServiceUnavailable {
-				return nil, err
-			}
-			invalid = append(invalid, api.Invalid{Field: fmt.Sprintf("events[%d]", i), Reason: err.Error()})
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			a, _ := netip.ParseAddr(ev.IP)
+			_, errs[i] = s.validate(ctx, a, rdns.CanonicalHostname(ev.Hostname))
+		}()
+	}
+	wg.Wait()
+	var invalid []api.Invalid
+	for i, err := range errs {
+		if err == nil {
+			continue
 		}
+		var e *api.Error
+		if errors.As(err, &e) && e.Status == http.StatusServiceUnavailable {
+			return nil, err
+		}
+		invalid = append(invalid, api.Invalid{Field: fmt.Sprintf("events[%d]", i), Reason: err.Error()})
 	}
 	if len(invalid) > 0 {
 		return nil, &api.Error{Status: http.StatusUnprocessableEntity, Code: "forward_mismatch",

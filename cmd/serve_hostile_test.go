@@ -450,6 +450,17 @@ func TestServeHostileEdges(t *testing.T) {
 		}
 	}
 
+	// a scoped token reads the journal of its blocks only
+	reseller := token(t, dir, "reseller", "--prefix", "198.51.100.0/26")
+	_, _, all := c.do("/api/v1/log", "GET", "/api/v1/log", tok, "")
+	_, _, mine := c.do("/api/v1/log", "GET", "/api/v1/log?limit=1", reseller, "")
+	if !strings.Contains(fmt.Sprint(all), "198.51.100.77") || mine["count"] != 1.0 || strings.Contains(fmt.Sprint(mine), "198.51.100.77") {
+		t.Errorf("a scoped token's log: %v", mine)
+	}
+	if _, _, mine = c.do("/api/v1/log", "GET", "/api/v1/log?ip=198.51.100.77", reseller, ""); mine["count"] != 0.0 {
+		t.Errorf("a scoped token reads another block's journal: %v", mine)
+	}
+
 	// the metrics the issue names
 	m := metricsText(t, c)
 	for _, name := range []string{"rdnsctl_http_requests_total{", "rdnsctl_http_request_duration_seconds_bucket{", "rdnsctl_changes_applied_total ",
@@ -764,4 +775,38 @@ func selfSigned(t *testing.T, dir string) (cert, key string, pool *x509.CertPool
 	pool = x509.NewCertPool()
 	pool.AddCert(parsed)
 	return cert, key, pool
+}
+
+// A batch's names are looked up concurrently: 40 set events against a
+// resolver that takes 150 ms an answer take well under the 6 s one after
+// the other would.
+func TestServeEventsValidateConcurrently(t *testing.T) {
+	var rrs []string
+	var events []string
+	for i := 1; i <= 40; i++ {
+		rrs = append(rrs, fmt.Sprintf("h%d.customer.example. 300 IN A 10.73.0.%d", i, i))
+		events = append(events, fmt.Sprintf(`{"event":"set","ip":"10.73.0.%d","hostname":"h%d.customer.example"}`, i, i))
+	}
+	resolverAddr := dnstest.NewServer(t, dnstest.Slow(dnstest.Handler(t, rrs...), 150*time.Millisecond))
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	os.WriteFile(filepath.Join(zones, "db.10.73.0"), []byte("$ORIGIN 0.73.10.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.example.net. h.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte(fmt.Sprintf("zones: [zones/]\njournal: journal.jsonl\nresolvers: [%s]\napi: {tokens_file: tokens.json}\n", resolverAddr)), 0o644)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir, "--timeout", "2s")
+	start := time.Now()
+	st, _, doc := c.do("/api/v1/events", "POST", "/api/v1/events", tok, `{"events":[`+strings.Join(events, ",")+`]}`)
+	if st != 200 || doc["written"] != true {
+		t.Fatalf("events: %d %v", st, doc)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("40 validations took %v: one after the other", d)
+	}
+	zone := string(mustRead(t, filepath.Join(zones, "db.10.73.0")))
+	for i := 1; i <= 40; i++ {
+		if !strings.Contains(zone, fmt.Sprintf("\th%d.customer.example.\n", i)) {
+			t.Errorf("event %d not written", i)
+		}
+	}
 }
