@@ -11,7 +11,7 @@ import (
 	"github.com/rdnsctl/rdnsctl/zoneset"
 )
 
-// A dynamic key lets a customer's router keep its own PTRs (RFC 8501 §2.3,
+// A dynamic key lets a customer's router keep its own PTRs (RFC 8501's
 // dynamic DNS from the residential gateway) inside the prefix it was given,
 // and nowhere else: BIND's update-policy grants the key the PTR type below
 // the prefix's nibble owners, in the zone that holds those names here.

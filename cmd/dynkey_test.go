@@ -304,4 +304,17 @@ servers:
 		t.Errorf("zones_conf lacks the new zone:\n%s", got)
 	}
 	check("after another zone was made")
+	// a revoked key (its file removed) leaves zones_conf at the next
+	// rewrite, which named still loads
+	if err := os.Remove(keyB); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, dir, "", "block-init", "198.51.102.0/28", "--template", "n-{dashed}.example.net.", "--write"); r.code != 0 {
+		t.Fatalf("block-init after the revocation: %d %s", r.code, r.err)
+	}
+	got := string(mustRead(t, conf))
+	if strings.Contains(got, "cust-b") || !strings.Contains(got, want[0]) || !strings.Contains(got, want[2]) {
+		t.Errorf("after cust-b's key file was removed, zones_conf:\n%s", got)
+	}
+	eventually(t, p.Primary, "198.51.102.5", "n-198-51-102-5.example.net.")
 }

@@ -72,7 +72,7 @@ would never answer them): --move sends them into the child zone (which is then
 hosted here, created when missing), --force delegates over them as they are.
 
 --dynamic-key NAME (IPv6) is for a customer whose router updates its own PTRs
-(RFC 8501 §2.3 dynamic DNS from the gateway, for the prefix of §2.4 delegation).
+(RFC 8501: dynamic DNS from the customer's gateway, within the delegated prefix).
 rdnsctl creates the TSIG key NAME (hmac-sha256, 32 random octets from the
 system's CSPRNG) as a BIND key file KEY_DIR/NAME.key, mode 0600: only with
 --write, never over an existing file; a later run with the same NAME reuses the
@@ -96,7 +96,9 @@ primary's freeze_cmd/thaw_cmd, or configured as {origin, server}. With
 zones_conf, rdnsctl keeps the grants there (from KEY_DIR/NAME.grants.json, which
 it writes beside the key): the key's include and the zone's update-policy, and
 runs reconfig_cmd; without it, merge the printed update-policy with the zone's
-statement (BIND takes one per zone). The key's creation is journaled.
+statement (BIND takes one per zone). The key's creation is journaled. To revoke
+a key, remove KEY_DIR/NAME.key and NAME.grants.json: zones_conf drops a key whose
+file is gone at its next rewrite (undelegate leaves both).
 ` + changeHelp + "\n" + exitStatusHelp,
 		Example: `  rdnsctl transfer delegate 2001:db8:100:a00::/56 --external --ns ns1.customer.example. --ns ns2.customer.example. --write
   rdnsctl transfer delegate 2001:db8:100:4000::/50 --ns ns1.customer.example. --move --write

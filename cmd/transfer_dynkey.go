@@ -143,11 +143,16 @@ func addKeyGrants(dir, name, keyFile string, zones []bulk.ZoneGrants) (bool, err
 
 // zonesConfPolicy is what zones_conf carries for the customers' keys: the
 // key files to include (those granted a zone of files) and each zone's
-// update-policy rules.
+// update-policy rules. A key whose file is gone (revoked) is left out: an
+// include of a missing file would stop named from loading its
+// configuration.
 func zonesConfPolicy(grants []keyGrants, files map[string]string) ([]string, map[string][]string) {
 	var includes []string
 	policy := map[string][]string{}
 	for _, kg := range grants {
+		if !isFile(kg.KeyFile) {
+			continue
+		}
 		used := false
 		for _, g := range kg.Grants {
 			if _, ok := files[g.Zone]; !ok {
