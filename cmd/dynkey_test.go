@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rdnsctl/rdnsctl/internal/dnstest"
 )
@@ -96,6 +97,7 @@ func TestDelegateDynamicKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	pair := dnstest.StartBINDPairIncluding(t, nil, include)
+	waitZones(t, pair.Primary, dynZ48, "a.0."+dynZ48)
 	port := strings.TrimPrefix(pair.Primary, "127.0.0.1:")
 	for _, c := range []struct {
 		name, key, zone, update string
@@ -269,6 +271,7 @@ servers:
 		}
 	}
 	check("after delegate")
+	waitZones(t, p.Primary, dynZ48, child)
 	before := string(mustRead(t, conf))
 	for _, args := range [][]string{hosted, inParent} {
 		if r := run(t, dir, "", append(args, "--expect-no-changes")...); r.code != 0 {
@@ -317,4 +320,24 @@ servers:
 		t.Errorf("after cust-b's key file was removed, zones_conf:\n%s", got)
 	}
 	eventually(t, p.Primary, "198.51.102.5", "n-198-51-102-5.example.net.")
+}
+
+// waitZones waits until the server answers the SOA of every zone (the
+// zones of an included file are not waited for by the BIND pair, and a
+// zone made dynamic by a reconfig is loaded again): an update sent before
+// gets SERVFAIL.
+func waitZones(t *testing.T, addr string, zones ...string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for _, z := range zones {
+		for {
+			if out, _ := exec.Command("dig", "@127.0.0.1", "-p", strings.TrimPrefix(addr, "127.0.0.1:"), "+norec", "+short", "+time=1", "+tries=1", z, "SOA").Output(); strings.TrimSpace(string(out)) != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s does not answer the SOA of %s", addr, z)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 }
