@@ -558,7 +558,33 @@ func (c *coverer) decide(p, whole netip.Prefix) []piece {
 	default:
 		pc.how = CoverExplicit
 	}
+	if pc.how == CoverUncovered {
+		pc.why += c.notLoaded(rem)
+	}
 	return append(out, pc)
+}
+
+// notLoaded names the zones the set knows of but did not load (secondary
+// zones of named.conf, zones that failed) that overlap set: what they hold
+// is not seen, so an uncovered part may be served by them.
+func (c *coverer) notLoaded(set *netipx.IPSet) string {
+	if c.in.Zones == nil {
+		return ""
+	}
+	var names []string
+	for _, nl := range c.in.Zones.NotLoaded {
+		if nl.Prefix.IsValid() && set.OverlapsPrefix(nl.Prefix) {
+			why := nl.Type
+			if nl.Err != nil {
+				why = nl.Err.Error()
+			}
+			names = append(names, fmt.Sprintf("%s (%s)", nl.Origin, why))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "; not loaded, so not checked: " + listCapped(names)
 }
 
 func (c *coverer) pointsInsideOrNil(z *zoneset.Zone, p netip.Prefix) []*delegation.Point {

@@ -335,3 +335,27 @@ func TestCoverageRowJSON(t *testing.T) {
 		t.Errorf("no prefix, no line: %s", b)
 	}
 }
+
+// A zone the set names but did not load (a secondary of named.conf, a file
+// that failed) may serve an uncovered part: the reason says so.
+func TestCoverageNotLoaded(t *testing.T) {
+	fsys := fstest.MapFS{
+		"db.100": {Data: []byte(zoneText("2001:db8:100::/48"))},
+	}
+	s, err := zoneset.LoadFS(fsys, []zoneset.Spec{{Path: "db.100"},
+		{Path: "sec/db.300", Origin: "3.0.0.0.1.0.8.b.d.0.1.0.0.2.ip6.arpa.", Type: "secondary"}}, zoneset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.NotLoaded) != 1 {
+		t.Fatalf("not loaded: %+v (problems %v)", s.NotLoaded, s.Problems)
+	}
+	res := Coverage(CoverageInput{Zones: s, Prefixes: []ipam.PrefixRecord{
+		{Prefix: netip.MustParsePrefix("2001:db8:100:300::/56")},
+		{Prefix: netip.MustParsePrefix("2001:db8:100:400::/56")},
+	}})
+	if len(res.Rows) != 2 || !strings.Contains(res.Rows[0].Reason, "not loaded, so not checked: 3.0.0.0.1.0.8.b.d.0.1.0.0.2.ip6.arpa.") ||
+		strings.Contains(res.Rows[1].Reason, "not loaded") {
+		t.Errorf("rows: %+v", res.Rows)
+	}
+}
