@@ -316,7 +316,7 @@ listed or not.
 	fl.StringSliceVar(&managed, "managed", nil, "blocks IPAM manages besides the prefixes its export names (repeatable)")
 	fl.BoolVar(&showInfo, "show-info", false, "list the info findings too (default-on-assigned, delegated; the covered prefixes); they are always counted")
 	fl.BoolVar(&coverage, "coverage", false, "table and CSV: print the coverage rows (IPv6 prefixes, delegation overlaps) instead of the address findings")
-	fl.StringSliceVar(&failOn, "fail-on", nil, "categories that make the exit status 1 (comma-separated, or all)")
+	fl.StringSliceVar(&failOn, "fail-on", nil, "categories that make the exit status 1 (comma-separated, or all; uncovered and delegation-overlap for the coverage audit)")
 	fl.BoolVar(&fix, "fix", false, "plan the fixes of the fixable findings (apply with --write)")
 	fl.StringVar(&stale, "stale", "reset", "what --fix does to stale PTRs: reset (to the default) or delete")
 	fl.BoolVar(&noValidate, "no-validate", false, "with --fix: write names taken from IPAM without checking that they resolve back to the address")

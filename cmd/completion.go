@@ -52,6 +52,11 @@ func flagValues() map[string][]string {
 	for _, c := range audit.Categories {
 		cats = append(cats, string(c))
 	}
+	for _, st := range audit.CoverageStates {
+		if !st.Info() {
+			cats = append(cats, string(st))
+		}
+	}
 	return map[string][]string{
 		"output":               {string(report.Table), string(report.JSON), string(report.CSV), string(report.HTML)},
 		"ipam-format":          {string(ipam.FormatAuto), string(ipam.FormatCSV), string(ipam.FormatNetBox), string(ipam.FormatPhpIPAM)},

@@ -135,8 +135,14 @@ func TestUsageLine(t *testing.T) {
 func TestFlagCompletion(t *testing.T) {
 	clearEnv(t)
 	accept := map[string]func(string) error{
-		"style":   func(s string) error { _, err := rdns.ParseStyle(s); return err },
-		"fail-on": func(s string) error { _, err := audit.ParseCategory(s); return ifNot(s != "all", err) },
+		"style": func(s string) error { _, err := rdns.ParseStyle(s); return err },
+		"fail-on": func(s string) error {
+			if _, ok := audit.ParseCoverageFinding(s); ok {
+				return nil
+			}
+			_, err := audit.ParseCategory(s)
+			return ifNot(s != "all", err)
+		},
 		"overwrite": func(s string) error {
 			_, err := bulk.ParseOverwrite(s)
 			return err
@@ -151,7 +157,7 @@ func TestFlagCompletion(t *testing.T) {
 		{[]string{"block-init", "--overwrite", ""}, []string{"none", "defaults", "all"}},
 		{[]string{"transfer", "import", "--overwrite", ""}, []string{"none", "all"}},
 		{[]string{"transfer", "delegate", "--style", ""}, []string{"slash", "rfc4183", "range"}},
-		{[]string{"audit", "--fail-on", ""}, []string{"all", "missing", "stale", "default-on-assigned"}},
+		{[]string{"audit", "--fail-on", ""}, []string{"all", "missing", "stale", "default-on-assigned", "uncovered", "delegation-overlap"}},
 		{[]string{"audit", "--stale", ""}, []string{"reset", "delete"}},
 		{[]string{"zone", "check", "--config", "../examples/rdnsctl.yaml", "--origin", ""}, []string{"100.51.198.in-addr.arpa.", "2.0.192.in-addr.arpa."}},
 		{[]string{"zone", "dump", "--config", "../examples/rdnsctl.yaml", "--origin", "2."}, []string{"2.0.192.in-addr.arpa."}},
