@@ -48,6 +48,9 @@ type apiService struct {
 	commitMu sync.Mutex
 	// rcodes counts the live servers' answers to UPDATE (the API's metric)
 	rcodes *prometheus.CounterVec
+	// checked is when each live zone's serial was last asked for a GET
+	checkedMu sync.Mutex
+	checked   map[string]time.Time
 }
 
 // writeJob is one write request waiting for the committer.
@@ -147,8 +150,67 @@ func (s *apiService) fresh() {
 	}
 }
 
+// freshRemote reads the zones again before a GET of an address in a live
+// server's zone whose serial there is no longer the one held (an UPDATE
+// someone else sent), asking the server at most every 100 ms per zone.
+func (s *apiService) freshRemote(ctx context.Context, ip netip.Addr) {
+	if len(s.a.cfg.RemoteZones) == 0 {
+		return
+	}
+	s.mu.RLock()
+	var origin string
+	var held *uint32
+	if z := s.set.Lookup(ip).Zone; z != nil {
+		origin = z.Origin
+		held = serialOf(s.set, &origin)
+	}
+	s.mu.RUnlock()
+	if origin == "" || held == nil {
+		return
+	}
+	var sc *ServerConfig
+	for _, rz := range s.a.cfg.RemoteZones {
+		if rz.Origin != "" && strings.EqualFold(zonefile.Fqdn(rz.Origin), origin) {
+			for i := range s.a.cfg.Servers {
+				if s.a.cfg.Servers[i].Name == rz.Server && s.a.cfg.Servers[i].Type != "powerdns" {
+					sc = &s.a.cfg.Servers[i]
+				}
+			}
+		}
+	}
+	if sc == nil {
+		return
+	}
+	s.checkedMu.Lock()
+	if time.Since(s.checked[origin]) < 100*time.Millisecond {
+		s.checkedMu.Unlock()
+		return
+	}
+	if s.checked == nil {
+		s.checked = map[string]time.Time{}
+	}
+	s.checked[origin] = time.Now()
+	s.checkedMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	serial, err := sc.dnsServer().Serial(ctx, origin)
+	if err != nil || serial == *held {
+		return
+	}
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	set, err := s.a.loadZones()
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	s.set, s.loadedAt = set, time.Now()
+	s.mu.Unlock()
+}
+
 func (s *apiService) Get(ctx context.Context, ip netip.Addr) (*api.PTR, error) {
 	s.fresh()
+	s.freshRemote(ctx, ip)
 	// the committer reloads zones in place, under the write lock
 	s.mu.RLock()
 	defer s.mu.RUnlock()
