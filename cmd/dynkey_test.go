@@ -38,6 +38,11 @@ func TestDelegateDynamicKey(t *testing.T) {
 		t.Fatalf("preview: exit %d\n%s", r.code, r.err)
 	}
 	goldenFile(t, "dynkey/in-parent-preview.json", norm(r.out))
+	// CSV on stdout is the changes alone; the named.conf text goes to stderr
+	r = run(t, "", "", append(hosted, "-o", "csv")...)
+	if r.code != 0 || strings.Contains(r.out, "update-policy") || !strings.Contains(r.err, "grant cust-a subdomain a.0."+dynZ48+" PTR;") {
+		t.Errorf("-o csv: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "keys")); err == nil {
 		t.Fatal("a preview made the key directory")
 	}

@@ -34,6 +34,9 @@ func TestSynthesizeKnotServes(t *testing.T) {
 			[]string{"2001:db8:100:abcd::42", "2001:db8:100:1::", "2001:db8:100:0:1:2:3:4", "2001:db8:100:ffff:ffff:ffff:ffff:ffff"}, nil},
 		{"entry inside the zone", "2001:db8:100:f000::/52",
 			[]string{"2001:db8:100:f000::", "2001:db8:100:f00d::42", "2001:db8:100:ffff:ffff:ffff:ffff:ffff"}, []string{"2001:db8:100:abcd::42", "2001:db8:100:efff::1"}},
+		// no loaded zone covers a /40: the module goes to the /48 inside it
+		{"entry above the zone", "2001:db8:100::/40",
+			[]string{"2001:db8:100:abcd::42", "2001:db8:100:ffff:ffff:ffff:ffff:ffff"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := copyExamples(t)
