@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,6 +15,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -648,16 +650,29 @@ func TestServeStopFinishesWrites(t *testing.T) {
 	c := startServe(t, dir)
 	release := holdLock(t, zones)
 	const n = 12
-	var wg sync.WaitGroup
+	var wg, sent sync.WaitGroup
 	codes := make([]int, n)
 	for i := range n {
 		wg.Add(1)
+		sent.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i], _ = post(c, tok, fmt.Sprintf(`{"ip":"10.71.0.%d","hostname":"h%d.customer.example","validate_forward":false}`, i+1, i))
+			// the request is in flight once it is written
+			trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { sent.Done() }}
+			body := fmt.Sprintf(`{"ip":"10.71.0.%d","hostname":"h%d.customer.example","validate_forward":false}`, i+1, i)
+			req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "POST", c.base+"/api/v1/ptr", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+				return
+			}
+			codes[i] = resp.StatusCode
+			resp.Body.Close()
 		}()
 	}
-	time.Sleep(300 * time.Millisecond)
+	sent.Wait()
+	time.Sleep(100 * time.Millisecond) // read by the server, waiting for the lock
 	stopped := make(chan int)
 	start := time.Now()
 	go func() { stopped <- c.stop() }()
