@@ -46,6 +46,9 @@ type apiService struct {
 	// commitMu is held while the committer applies a group: a read that
 	// reloads the zones changed on disk waits for it
 	commitMu sync.Mutex
+	// stop is done once serve stops waiting for writes (Abort)
+	stop  context.Context
+	abort context.CancelFunc
 	// rcodes counts the live servers' answers to UPDATE (the API's metric)
 	rcodes *prometheus.CounterVec
 	// checked is when each live zone's serial was last asked for a GET
@@ -81,6 +84,7 @@ type writeResult struct {
 
 func newAPIService(a *App, r closingResolver, timeout time.Duration) (*apiService, error) {
 	s := &apiService{a: a, resolver: r, timeout: timeout, jobs: make(chan *writeJob, 1024), done: make(chan struct{})}
+	s.stop, s.abort = context.WithCancel(context.Background())
 	set, err := a.loadZones()
 	if err != nil {
 		return nil, err
@@ -94,7 +98,13 @@ func newAPIService(a *App, r closingResolver, timeout time.Duration) (*apiServic
 func (s *apiService) Close() {
 	close(s.jobs)
 	<-s.done
+	s.abort()
 }
+
+// Abort makes the writes that have not reached their commit point give up
+// (503 shutting_down, nothing written): a stop that cannot wait longer for
+// the zones lock. Writes past their commit point finish.
+func (s *apiService) Abort() { s.abort() }
 
 // ptrOf describes an address from a zone set.
 func (s *apiService) ptrOf(set *zoneset.Set, ip netip.Addr) *api.PTR {
@@ -621,7 +631,7 @@ func (s *apiService) committer() {
 // as one write, and returns the jobs left for the next round.
 func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 	a := s.a
-	ctx := context.Background()
+	ctx := s.stop // a write before its commit point gives up when serve must stop
 	var this, rest []*writeJob
 	touched := map[string]bool{}
 	caller := group[0].caller
@@ -657,7 +667,11 @@ func (s *apiService) commitGroup(group []*writeJob) []*writeJob {
 	if f.write {
 		tx, err = e.Begin(ctx)
 		if err != nil {
-			fail(this, api.Errorf(http.StatusServiceUnavailable, "locked", err.Error()))
+			code := "locked"
+			if ctx.Err() != nil {
+				code = "shutting_down"
+			}
+			fail(this, api.Errorf(http.StatusServiceUnavailable, code, err.Error()+" (nothing written)"))
 			return rest
 		}
 		defer tx.Close()

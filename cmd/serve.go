@@ -31,6 +31,7 @@ type serveFlags struct {
 	tlsKey         string
 	insecureNoAuth bool
 	insecureHTTP   bool
+	shutdown       time.Duration
 	rf             resolverFlags
 	// started, when set, receives the listening address (tests).
 	started func(addr string)
@@ -82,6 +83,7 @@ flight, exit 0.
 	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS key file")
 	fl.BoolVar(&f.insecureNoAuth, "insecure-no-auth", false, "serve without tokens (loopback addresses only)")
 	fl.BoolVar(&f.insecureHTTP, "insecure-http", false, "plain HTTP on a non-loopback address")
+	fl.DurationVar(&f.shutdown, "shutdown-timeout", 10*time.Second, "on SIGTERM, how long to wait for the requests in flight (a write still waiting for the zones lock then gives up: 503, nothing written)")
 	a.addResolverFlags(c, &f.rf)
 	return c
 }
@@ -185,10 +187,17 @@ func (a *App) runServe(f *serveFlags) error {
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(a.IO.ErrOut, "rdnsctl serve: stopping: finishing the requests in flight\n")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// most of the time to finish, the rest for the writes that could not
+	// start (the zones lock held elsewhere) to give up and be answered
+	grace := max(f.shutdown, 100*time.Millisecond)
+	sctx, cancel := context.WithTimeout(context.Background(), grace*9/10)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		a.warn(fmt.Sprintf("serve: %v", err))
+		svc.Abort()
+		a.warn(fmt.Sprintf("serve: requests still in flight after %v: the writes not yet begun give up", grace*9/10))
+		wctx, wcancel := context.WithTimeout(context.Background(), grace/10)
+		_ = srv.Shutdown(wctx) // they answer 503
+		wcancel()
 	}
 	svc.Close()
 	a.stopped = true

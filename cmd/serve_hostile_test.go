@@ -828,3 +828,52 @@ func TestServeEventsValidateConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// SIGINT while a write waits for a zones lock held elsewhere for longer
+// than --shutdown-timeout: the write gives up (503 shutting_down, nothing
+// written) and serve exits 0 in time.
+func TestServeStopGivesUp(t *testing.T) {
+	dir := t.TempDir()
+	zones := filepath.Join(dir, "zones")
+	os.Mkdir(zones, 0o755)
+	zoneText := "$ORIGIN 0.74.10.in-addr.arpa.\n$TTL 300\n@ IN SOA ns1.example.net. h.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n"
+	os.WriteFile(filepath.Join(zones, "db.10.74.0"), []byte(zoneText), 0o644)
+	os.WriteFile(filepath.Join(dir, "rdnsctl.yaml"), []byte("zones: [zones/]\njournal: journal.jsonl\nresolvers: [127.0.0.1:9]\napi: {tokens_file: tokens.json}\nlock_timeout: 1m\n"), 0o644)
+	tok := token(t, dir, "provisioning")
+	c := startServe(t, dir, "--shutdown-timeout", "1s")
+	defer holdLock(t, zones)()
+	var sent sync.WaitGroup
+	sent.Add(1)
+	type answer struct {
+		st  int
+		doc map[string]any
+	}
+	got := make(chan answer, 1)
+	go func() {
+		trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { sent.Done() }}
+		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "POST", c.base+"/api/v1/ptr",
+			strings.NewReader(`{"ip":"10.74.0.5","hostname":"h.customer.example","validate_forward":false}`))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- answer{-1, map[string]any{"error": err.Error()}}
+			return
+		}
+		var doc map[string]any
+		json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		got <- answer{resp.StatusCode, doc}
+	}()
+	sent.Wait()
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	if code := c.stop(); code != 0 || time.Since(start) > 3*time.Second {
+		t.Errorf("serve exited %d after %v", code, time.Since(start))
+	}
+	if a := <-got; a.st != 503 || a.doc["code"] != "shutting_down" {
+		t.Errorf("the write waiting for the lock: %d %v", a.st, a.doc)
+	}
+	if string(mustRead(t, filepath.Join(zones, "db.10.74.0"))) != zoneText || journalText(t, dir) != "" {
+		t.Errorf("a write that gave up changed a file")
+	}
+}
