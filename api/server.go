@@ -307,6 +307,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case "upstream":
 		s.m.upstream.Inc()
 	}
+	if e.Status == http.StatusServiceUnavailable && e.RetryAfter == 0 {
+		e.RetryAfter = 5 // every 503 says when to come back (locked, shutting down, a resolver down)
+	}
 	if rc, ok := e.Extra["rcode"].(string); ok {
 		s.m.Rcodes.WithLabelValues(rc).Inc()
 	}

@@ -367,6 +367,16 @@ func (s *apiService) Set(ctx context.Context, req api.SetRequest) (*api.ChangeRe
 	if err := s.where(ctx, []lifecycle.Event{ev}, req.Caller.Name); err != nil {
 		return nil, err
 	}
+	if req.IfMatch != "" {
+		// a stale If-Match is 412 before the forward check (the committer
+		// checks again under the lock)
+		s.mu.RLock()
+		err := s.check(s.set, &writeJob{events: []lifecycle.Event{ev}, ifMatch: req.IfMatch, ip: req.IP})
+		s.mu.RUnlock()
+		if err != nil {
+			return nil, err
+		}
+	}
 	var fwd *api.Forward
 	if req.ValidateForward {
 		f, err := s.validate(ctx, req.IP, name)

@@ -419,6 +419,10 @@ func TestServeHostileEdges(t *testing.T) {
 	if st, _, doc := c.do("/api/v1/ptr/{ip}", "PUT", "/api/v1/ptr/198.51.100.10", tok, `{"hostname":"y.customer.example","validate_forward":false}`, "If-Match", "W/"+h.Get("ETag")); st != 412 {
 		t.Errorf("a weak tag matched: %d %v", st, doc)
 	}
+	// a stale If-Match is 412 whatever the name resolves to
+	if st, _, doc := c.do("/api/v1/ptr/{ip}", "PUT", "/api/v1/ptr/198.51.100.10", tok, `{"hostname":"elsewhere.customer.example"}`, "If-Match", h.Get("ETag")); st != 412 || doc["code"] != "stale" {
+		t.Errorf("a stale If-Match with a name that does not resolve back: %d %v", st, doc)
+	}
 
 	// a forward pass lists the addresses the name has
 	if st, doc := post(c, tok, `{"ip":"198.51.100.44","hostname":"mail.customer.example"}`); st != 200 || fmt.Sprint(doc["forward"]) != "map[addresses:[198.51.100.44] verdict:pass]" {
@@ -845,8 +849,9 @@ func TestServeStopGivesUp(t *testing.T) {
 	var sent sync.WaitGroup
 	sent.Add(1)
 	type answer struct {
-		st  int
-		doc map[string]any
+		st    int
+		doc   map[string]any
+		retry string
 	}
 	got := make(chan answer, 1)
 	go func() {
@@ -856,13 +861,13 @@ func TestServeStopGivesUp(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+tok)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			got <- answer{-1, map[string]any{"error": err.Error()}}
+			got <- answer{-1, map[string]any{"error": err.Error()}, ""}
 			return
 		}
 		var doc map[string]any
 		json.NewDecoder(resp.Body).Decode(&doc)
 		resp.Body.Close()
-		got <- answer{resp.StatusCode, doc}
+		got <- answer{resp.StatusCode, doc, resp.Header.Get("Retry-After")}
 	}()
 	sent.Wait()
 	time.Sleep(100 * time.Millisecond)
@@ -870,8 +875,8 @@ func TestServeStopGivesUp(t *testing.T) {
 	if code := c.stop(); code != 0 || time.Since(start) > 3*time.Second {
 		t.Errorf("serve exited %d after %v", code, time.Since(start))
 	}
-	if a := <-got; a.st != 503 || a.doc["code"] != "shutting_down" {
-		t.Errorf("the write waiting for the lock: %d %v", a.st, a.doc)
+	if a := <-got; a.st != 503 || a.doc["code"] != "shutting_down" || a.retry == "" {
+		t.Errorf("the write waiting for the lock: %d %v (Retry-After %q)", a.st, a.doc, a.retry)
 	}
 	if string(mustRead(t, filepath.Join(zones, "db.10.74.0"))) != zoneText || journalText(t, dir) != "" {
 		t.Errorf("a write that gave up changed a file")
