@@ -359,3 +359,63 @@ func TestCoverageNotLoaded(t *testing.T) {
 		t.Errorf("rows: %+v", res.Rows)
 	}
 }
+
+// At every length from /49 to /64, a prefix whose nibble cover has NS sets
+// is delegated (one NS set on a boundary, 2, 4 or 8 off it); with one of
+// them missing it is uncovered, and the missing block is named.
+func TestCoverageNibbleCoverEveryLength(t *testing.T) {
+	for bits := 49; bits <= 64; bits++ {
+		p := netip.PrefixFrom(netip.MustParseAddr("2001:db8:100:8000::"), bits).Masked()
+		cover, err := rdns.NibbleCover(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, drop := range []int{-1, len(cover) - 1} {
+			name := fmt.Sprintf("/%d drop %d", bits, drop)
+			t.Run(name, func(t *testing.T) {
+				var body []string
+				for i, c := range cover {
+					if i != drop {
+						body = append(body, ns(c.String(), "ns.customer.example."))
+					}
+				}
+				fsys := fstest.MapFS{"db": {Data: []byte(zoneText("2001:db8:100::/48", body...))}}
+				s, err := zoneset.LoadFS(fsys, []zoneset.Spec{{Path: "db"}}, zoneset.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res := Coverage(CoverageInput{Zones: s, Points: delegation.Points(s, rdns.Slash), ShowInfo: true,
+					Prefixes: []ipam.PrefixRecord{{Prefix: p}}})
+				if len(res.Rows) != 1 {
+					t.Fatalf("rows %+v", res.Rows)
+				}
+				r := res.Rows[0]
+				wantOwners := len(cover)
+				if drop >= 0 {
+					wantOwners--
+				}
+				if len(r.Delegations) != wantOwners {
+					t.Errorf("owners %v, want %d", r.Delegations, wantOwners)
+				}
+				switch {
+				case drop < 0 && len(cover) == 1:
+					if r.State != CoverDelegated || !strings.HasPrefix(r.Reason, "NS set at ") {
+						t.Errorf("%s %q", r.State, r.Reason)
+					}
+				case drop < 0:
+					if r.State != CoverDelegated || !strings.HasPrefix(r.Reason, fmt.Sprintf("the %d /%d nibble owners", len(cover), cover[0].Bits())) {
+						t.Errorf("%s %q", r.State, r.Reason)
+					}
+				case len(cover) == 1:
+					if r.State != CoverUncovered || r.Reason != "no delegation, no synthesis and no PTRs" {
+						t.Errorf("%s %q", r.State, r.Reason)
+					}
+				default:
+					if r.State != CoverUncovered || !strings.Contains(r.Reason, "uncovered: "+cover[drop].String()+": no delegation") {
+						t.Errorf("%s %q", r.State, r.Reason)
+					}
+				}
+			})
+		}
+	}
+}
