@@ -200,6 +200,9 @@ listed or not.
 			if fix && h.wanted(a) {
 				return usageErrorf("the HTML report (-o html, --html) is of an audit, not of --fix")
 			}
+			if coverage && fix {
+				return usageErrorf("--coverage prints the coverage rows of an audit; --fix plans the fixes of the address findings: run them apart")
+			}
 			if checkDeleg && fix {
 				return usageErrorf("--check-delegations reports lame delegations, --fix has nothing to fix there: run them apart")
 			}

@@ -97,6 +97,9 @@ func TestAuditDelegationOverlap(t *testing.T) {
 	if r := run(t, dir, "", "audit", "--config", "rdnsctl.yaml", "--fail-on", "delegation-overlap"); r.code != 1 {
 		t.Errorf("--fail-on delegation-overlap: exit %d\n%s", r.code, r.err)
 	}
+	if r := run(t, dir, "", "audit", "--config", "rdnsctl.yaml", "--coverage", "--fix"); r.code != 2 || !strings.Contains(r.err, "--coverage") {
+		t.Errorf("--coverage --fix: exit %d\n%s", r.code, r.err)
+	}
 	// --prefix limits the rows
 	r = run(t, dir, "", "audit", "--config", "rdnsctl.yaml", "--coverage", "-o", "csv", "--prefix", "192.0.2.0/24")
 	if strings.Count(r.out, "\n") != 2 || !strings.Contains(r.out, "192.0.2.0/26") {
