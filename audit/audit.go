@@ -140,6 +140,21 @@ type Options struct {
 	// PTRs would give a million rows).
 	ShowInfo bool
 	Progress rdns.Progress
+	// Synthesized are the IPv6 prefixes of the config's synthesize
+	// entries: the server answers every PTR inside them, so an address
+	// there without an explicit PTR is not missing (the coverage audit
+	// reports the prefix as synthesized).
+	Synthesized []netip.Prefix
+}
+
+// synthesized says whether a is inside a synthesize entry.
+func (o *Options) synthesized(a netip.Addr) bool {
+	for _, p := range o.Synthesized {
+		if p.Addr().Is6() && p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Result is the audit's answer.
@@ -467,6 +482,9 @@ func (au *auditor) check(a netip.Addr, ptrs []ptrRef, row *ipam.Record) {
 				au.emit(f)
 			}
 			return
+		}
+		if opt.synthesized(a) {
+			return // the server synthesizes its PTR
 		}
 		if au.list(Missing) {
 			f := ac.finding(Missing, nil, "in use in IPAM ("+row.Status.String()+"), no PTR published")

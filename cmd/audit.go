@@ -40,7 +40,8 @@ func (a *App) newAuditCmd() *cobra.Command {
 		Long: `Compare the IPAM export (the truth) with the PTRs the zones publish. Findings, one
 per address (or record), each with the PTR's zone, file and line:
 
-  missing              in use in IPAM (active, reserved, dhcp), no PTR
+  missing              in use in IPAM (active, reserved, dhcp), no PTR (none inside
+                       a synthesize: entry: the server answers those)
   mismatch             IPAM has a host name and the PTR names something else
   stale                free or deprecated in IPAM, or absent from it inside a
                        prefix IPAM manages, and the PTR is a custom name (not a
@@ -238,7 +239,7 @@ listed or not.
 			res := &audit.Result{Counts: map[audit.Category]int{}}
 			if !noIPAM {
 				bar := a.progress(-1, "audit")
-				res = audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo || h.wanted(a), Progress: bar})
+				res = audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo || h.wanted(a), Progress: bar, Synthesized: a.cfg.synthesizedPrefixes()})
 				bar.Finish()
 			}
 			var notChecked error // no delegation could be checked: exit 2, after the report

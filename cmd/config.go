@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -497,4 +498,13 @@ type APIConfig struct {
 	TokensFile string
 	RateLimit  float64
 	Burst      int
+}
+
+// synthesizedPrefixes are the prefixes of the synthesize entries.
+func (c *Config) synthesizedPrefixes() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(c.Synthesize))
+	for _, e := range c.Synthesize {
+		out = append(out, e.Prefix)
+	}
+	return out
 }

@@ -139,7 +139,7 @@ func auditDelta(oldSet, newSet *zoneset.Set, exp *ipam.Export, a *App) (introduc
 	key := func(f audit.Finding) string {
 		return string(f.Category) + "\x00" + f.Addr.String() + "\x00" + strings.Join(f.PTR, " ")
 	}
-	opt := audit.Options{Defaults: a.cfg.Defaults, ShowInfo: true}
+	opt := audit.Options{Defaults: a.cfg.Defaults, ShowInfo: true, Synthesized: a.cfg.synthesizedPrefixes()}
 	o := audit.Run(oldSet, exp, opt).Findings
 	n := audit.Run(newSet, exp, opt).Findings
 	inOld := map[string]bool{}
