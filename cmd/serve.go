@@ -119,6 +119,9 @@ func (a *App) runServe(f *serveFlags) error {
 		if err != nil {
 			return usageErrorf("api.tokens_file: %v (make one with rdnsctl token add)", err)
 		}
+		if st, err := os.Stat(a.cfg.API.TokensFile); err == nil && st.Mode().Perm()&0o077 != 0 {
+			a.warn(fmt.Sprintf("serve: %s is readable by others (mode %04o): chmod 600 it", a.cfg.API.TokensFile, st.Mode().Perm()))
+		}
 		tokens = t
 	case f.insecureNoAuth && loop:
 		a.warn("serve: no authentication (--insecure-no-auth): every local process may change PTRs")

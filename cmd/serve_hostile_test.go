@@ -758,7 +758,11 @@ func TestServeStartAndTLS(t *testing.T) {
 		}
 	}
 	cert, key, pool := selfSigned(t, dir)
+	os.Chmod(filepath.Join(dir, "tokens.json"), 0o644)
 	c := startServeTLS(t, dir, pool, "--tls-cert", cert, "--tls-key", key)
+	if !strings.Contains(c.logs(), "readable by others (mode 0644)") {
+		t.Errorf("no warning of a tokens file others may read:\n%s", c.logs())
+	}
 	st, _, _ := c.do("/api/v1/ptr/{ip}", "GET", "/api/v1/ptr/198.51.100.10", tok, "")
 	if st != 200 {
 		t.Errorf("GET over TLS: %d", st)
