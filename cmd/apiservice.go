@@ -344,7 +344,6 @@ func (r *seenCanonical) AddrsCanonical(ctx context.Context, name string, v6 bool
 // since: such a refusal is made by the committer, which reads them again
 // (a dry run); it checks again under the lock when it writes.
 func (s *apiService) where(ctx context.Context, events []lifecycle.Event, caller string) error {
-	s.fresh()
 	s.mu.RLock()
 	ours := true
 	for _, ev := range events {
