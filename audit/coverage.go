@@ -274,19 +274,56 @@ func Coverage(in CoverageInput) *CoverageResult {
 			res.Rows = append(res.Rows, r)
 		}
 	}
+	// A prefix is one row however many IPAM rows name it (twice in one
+	// export, in two exports, in two wanted VRFs): it has one reverse
+	// zone. The first row is reported, the others named in its reason.
+	type pending struct {
+		pr   *ipam.PrefixRecord
+		also []string
+	}
+	var todo []pending
+	at := map[netip.Prefix]int{}
 	for i := range in.Prefixes {
 		pr := &in.Prefixes[i]
 		if !CoverageApplies(pr) || !c.inScope(pr.Prefix) {
 			continue
 		}
+		if k, dup := at[pr.Prefix]; dup {
+			todo[k].also = append(todo[k].also, rowName(pr))
+			continue
+		}
+		at[pr.Prefix] = len(todo)
+		todo = append(todo, pending{pr: pr})
+	}
+	for _, t := range todo {
 		res.Checked++
-		emit(c.row(pr))
+		r := c.row(t.pr)
+		if len(t.also) > 0 {
+			r.Reason += "; IPAM names the prefix again at " + listCapped(t.also)
+		}
+		emit(r)
 	}
 	for _, r := range c.overlaps() {
 		emit(r)
 	}
 	slices.SortStableFunc(res.Rows, compareRows)
 	return res
+}
+
+// rowName is an IPAM prefix row as FILE:LINE, with its customer and VRF.
+func rowName(pr *ipam.PrefixRecord) string {
+	s := fmt.Sprintf("%s:%d", pr.File, pr.Line)
+	var what []string
+	if pr.Customer != "" {
+		what = append(what, pr.Customer)
+	}
+	if pr.VRF != "" {
+		what = append(what, "VRF "+pr.VRF)
+	}
+	if len(what) > 0 {
+		s += " (" + strings.Join(what, ", ") + ")"
+	}
+	return s
 }
 
 func compareRows(x, y CoverageRow) int {
