@@ -117,6 +117,24 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 		} else if opt.NewFile != nil {
 			childFile = opt.NewFile(c.owner)
 		}
+		// a delegation inside one the parent already has is never reached:
+		// the servers of the outer one answer for it
+		if r := outerNS(parent, c.owner); r != nil {
+			return cs, fmt.Errorf("%s:%d: %s is inside the delegation %s of %s (NS %s): those servers answer for it, and an NS set below that cut is never served; undelegate it first, or delegate inside that zone",
+				parent.FileOf(r), r.Line, p, r.Name, parent.Origin, r.Data)
+		}
+		// delegations of the parent below this one would be hidden by it
+		var nested []*zonefile.Record
+		for i := range parent.Records {
+			if r := &parent.Records[i]; r.Type == zonefile.TypeNS && r.Name != c.owner && inside(r.Name, c.owner) {
+				nested = append(nested, r)
+			}
+		}
+		if len(nested) > 0 && !opt.Force {
+			r := nested[0]
+			return cs, fmt.Errorf("%s:%d: %s holds %d NS record(s) of delegation(s) under %s (first at %s), which this delegation hides: undelegate them first, or --force",
+				parent.FileOf(r), r.Line, parent.Origin, len(nested), c.owner, r.Name)
+		}
 		// explicit PTRs under the delegation point
 		var overlap []*zonefile.Record
 		for i := range parent.Records {
@@ -209,6 +227,18 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 	}
 	cs.Sort()
 	return cs, nil
+}
+
+// outerNS is the first NS record of z at an owner strictly between z's
+// apex and owner: a delegation of z that owner is inside.
+func outerNS(z *zoneset.Zone, owner string) *zonefile.Record {
+	for i := range z.Records {
+		r := &z.Records[i]
+		if r.Type == zonefile.TypeNS && r.Name != z.Origin && r.Name != owner && inside(owner, r.Name) {
+			return r
+		}
+	}
+	return nil
 }
 
 func hasChange(cs rdns.ChangeSet, zone, name, typ, data string) bool {

@@ -70,6 +70,9 @@ a /58 four /60s; never a larger block. Glue as for IPv4. A delegation over
 explicit PTRs the parent holds below a delegation point is refused (the server
 would never answer them): --move sends them into the child zone (which is then
 hosted here, created when missing), --force delegates over them as they are.
+A prefix inside a delegation the zone already has is refused (those servers
+answer for it: undelegate it first); one around delegations of the zone is
+refused as PTRs are (--force delegates over them, leaving their NS sets hidden).
 
 --dynamic-key NAME (IPv6) is for a customer whose router updates its own PTRs
 (RFC 8501: dynamic DNS from the customer's gateway, within the delegated prefix).
