@@ -16,3 +16,11 @@ func keepOwner(f *os.File, st fs.FileInfo) {
 		_ = f.Chown(int(s.Uid), int(s.Gid))
 	}
 }
+
+// oneLinkSameOwner reports whether spare has a single link and the owner
+// of the zone file st.
+func oneLinkSameOwner(spare, st fs.FileInfo) bool {
+	a, ok1 := spare.Sys().(*syscall.Stat_t)
+	b, ok2 := st.Sys().(*syscall.Stat_t)
+	return ok1 && ok2 && a.Nlink == 1 && a.Uid == b.Uid
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,6 +95,8 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		FileWrite
 		tmp, backup string
 		f           *os.File // the temporary file, open between its creation and its sync
+		reused      bool     // f is the spare of an earlier write (openTemp)
+		spared      bool     // this write linked the version it replaces as the spare
 		existed     bool
 		mode        fs.FileMode
 		st          fs.FileInfo
@@ -145,6 +148,9 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 			if j.tmp != "" {
 				os.Remove(j.tmp)
 			}
+			if j.spared {
+				os.Remove(sparePath(j.Path)) // a write that did not happen leaves no spare
+			}
 			if j.backup != "" {
 				os.Remove(j.backup)
 			}
@@ -175,13 +181,15 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		case !errors.Is(err, fs.ErrNotExist):
 			return err
 		}
-		dir, base := filepath.Split(j.Path)
-		f, err := os.CreateTemp(dir, "."+base+".rdnsctl-*")
+		f, tmp, reused, err := openTemp(j.Path, st)
 		if err != nil {
 			return err
 		}
-		j.tmp, j.f = f.Name(), f
+		j.tmp, j.f, j.reused = tmp, f, reused
 		_, werr := f.Write(j.Data)
+		if werr == nil && reused {
+			werr = f.Truncate(int64(len(j.Data)))
+		}
 		if werr == nil {
 			startWriteback(f)
 			werr = f.Chmod(mode)
@@ -211,12 +219,33 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 				j.backup = "" // no hard links here: a failed rename cannot be undone
 			}
 		}
+		if j.existed {
+			// the version replaced stays as the next write's temporary
+			// file (see openTemp); a link that fails only costs that
+			j.spared = os.Link(j.Path, sparePath(j.Path)) == nil
+		}
 		return nil
 	}
 	for c := range slices.Chunk(jobs, writeChunk) {
 		err := parallel(ctx, c, create)
 		if err == nil {
 			err = parallel(ctx, c, sync)
+		}
+		if err == nil {
+			// a reused file got its temporary name by a rename, which
+			// its own sync does not cover: the directory must hold that
+			// name before a manifest names it
+			reused := map[string]bool{}
+			for _, j := range c {
+				if j.reused {
+					reused[filepath.Dir(j.Path)] = true
+				}
+			}
+			for _, d := range slices.Sorted(maps.Keys(reused)) {
+				if err = syncDir(d); err != nil {
+					break
+				}
+			}
 		}
 		if err != nil {
 			for _, j := range c {
@@ -435,6 +464,79 @@ func parallel[J any](ctx context.Context, jobs []J, fn func(J) error) error {
 // beforeRename, when set (by tests), runs before the i-th rename.
 var beforeRename func(i int)
 
+// Spares. Every write of a zone file used to create a new inode and free
+// the old one. Where the file system has no journal (ext4 without one
+// keeps an inode deleted in the last 30 s from being reused, and scans past
+// every such inode to allocate a new one) and discards freed blocks, that
+// made a busy API server spend most of its time creating files. Instead,
+// the version a write replaces is kept, hard-linked as .NAME.rdnsctl-spare
+// beside the file, and the next write of that file writes into it, renamed
+// to a fresh temporary name first: in a steady state no inode is created
+// or freed. A spare is used only when it is a regular file with one link
+// (not the zone file itself, not a file linked anywhere else) owned by the
+// zone file's owner; else its name is removed and a new file is made.
+// Recover keeps the spares of zone files that exist and removes the others.
+// A zone directory thus holds two copies of every zone file rdnsctl writes.
+
+const spareSuffix = ".rdnsctl-spare"
+
+// sparePath is the name of path's spare.
+func sparePath(path string) string {
+	dir, base := filepath.Split(path)
+	return filepath.Join(dir, "."+base+spareSuffix)
+}
+
+// spareTarget is the zone file a spare belongs to.
+func spareTarget(spare string) (string, bool) {
+	dir, base := filepath.Split(spare)
+	if !strings.HasPrefix(base, ".") || !strings.HasSuffix(base, spareSuffix) || len(base) <= 1+len(spareSuffix) {
+		return "", false
+	}
+	return filepath.Join(dir, base[1:len(base)-len(spareSuffix)]), true
+}
+
+// openTemp returns the temporary file for a new version of path (st is
+// path's Lstat, nil for a new file), open for writing, its name, and
+// whether it is a reused spare (then it holds old data: the caller
+// truncates it).
+func openTemp(path string, st fs.FileInfo) (*os.File, string, bool, error) {
+	dir, base := filepath.Split(path)
+	if st != nil {
+		if f := openSpare(sparePath(path), st); f != nil {
+			for range 8 {
+				tmp := filepath.Join(dir, "."+base+".rdnsctl-"+strconv.FormatUint(uint64(rand.Uint32()), 10))
+				if err := renameNoReplace(sparePath(path), tmp); err == nil {
+					return f, tmp, true, nil
+				}
+			}
+			f.Close()
+		}
+	}
+	f, err := os.CreateTemp(dir, "."+base+".rdnsctl-*")
+	if err != nil {
+		return nil, "", false, err
+	}
+	return f, f.Name(), false, nil
+}
+
+// openSpare opens the spare for writing when it may be written into: a
+// regular file with one link, owned by the owner of the zone file (st);
+// else its name is removed (never what it points to) and it returns nil.
+func openSpare(spare string, st fs.FileInfo) *os.File {
+	f, err := os.OpenFile(spare, os.O_WRONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err == nil {
+		if fst, err := f.Stat(); err == nil && fst.Mode().IsRegular() && oneLinkSameOwner(fst, st) {
+			return f
+		}
+		f.Close()
+	}
+	os.Remove(spare)
+	return nil
+}
+
 // putBack writes old over path again (a rename of the write failed), with
 // the mode and owner the file had.
 func putBack(path string, old []byte, mode fs.FileMode, st fs.FileInfo) {
@@ -575,9 +677,16 @@ func Recover(dir string, roots ...string) (Recovery, error) {
 			return rec, err
 		}
 		for _, e := range entries {
-			if n := e.Name(); strings.HasPrefix(n, ".") && strings.Index(n, ".rdnsctl-") > 0 && e.Type().IsRegular() {
-				os.Remove(filepath.Join(d, n))
+			n := e.Name()
+			if !strings.HasPrefix(n, ".") || strings.Index(n, ".rdnsctl-") <= 0 || !e.Type().IsRegular() {
+				continue
 			}
+			if target, ok := spareTarget(filepath.Join(d, n)); ok {
+				if _, err := os.Lstat(target); err == nil {
+					continue // the spare of a zone file that is still there
+				}
+			}
+			os.Remove(filepath.Join(d, n))
 		}
 	}
 	return rec, nil

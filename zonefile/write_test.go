@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -110,6 +112,9 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 	}
 	var got []string
 	for _, e := range ents {
+		if target, ok := spareTarget(filepath.Join(dir, e.Name())); ok && slices.Contains(names, filepath.Base(target)) {
+			continue // the spare of a file that is there (see openTemp)
+		}
 		got = append(got, e.Name())
 	}
 	if strings.Join(got, ",") != strings.Join(names, ",") {
@@ -148,10 +153,78 @@ func TestFailedRenamePutsBack(t *testing.T) {
 			if string(got) != "old a\n" || st.Mode().Perm() != 0o640 {
 				t.Errorf("a: %q mode %v, want the old contents, mode 0640", got, st.Mode().Perm())
 			}
-			ents, _ := os.ReadDir(dir)
-			if len(ents) != 2 {
-				t.Errorf("left in the directory: %v", ents)
-			}
+			assertOnly(t, dir, "a", "b")
 		})
+	}
+}
+
+// The second write of a file writes into the inode the first one replaced
+// (its spare) instead of making a new one; a spare that is linked
+// elsewhere, is a symlink, or is owned by another is never written into.
+func TestSpareReused(t *testing.T) {
+	ino := func(p string) uint64 {
+		st, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Sys().(*syscall.Stat_t).Ino
+	}
+	dir := t.TempDir()
+	z := filepath.Join(dir, "z")
+	os.WriteFile(z, []byte("v1 with a longer first version\n"), 0o640)
+	first := ino(z)
+	write := func(data string) {
+		t.Helper()
+		if err := WriteFiles([]FileWrite{{Path: z, Data: []byte(data)}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := os.ReadFile(z); string(got) != data {
+			t.Fatalf("z = %q, want %q", got, data)
+		}
+		if st, _ := os.Stat(z); st.Mode().Perm() != 0o640 {
+			t.Fatalf("mode %v", st.Mode().Perm())
+		}
+	}
+	write("v2\n")
+	if ino(sparePath(z)) != first {
+		t.Fatal("the version replaced is not kept as the spare")
+	}
+	second := ino(z)
+	write("v3\n")
+	if ino(z) != first || ino(sparePath(z)) != second {
+		t.Errorf("the spare was not reused: z inode %d (want %d), spare %d (want %d)", ino(z), first, ino(sparePath(z)), second)
+	}
+	assertOnly(t, dir, "z")
+
+	// a spare hard-linked to another file is not written into
+	other := filepath.Join(dir, "other")
+	os.WriteFile(other, []byte("precious\n"), 0o644)
+	os.Remove(sparePath(z))
+	os.Link(other, sparePath(z))
+	write("v4\n")
+	if got, _ := os.ReadFile(other); string(got) != "precious\n" {
+		t.Errorf("a linked spare was written into: other = %q", got)
+	}
+	// a symlinked spare is not followed
+	os.Remove(sparePath(z))
+	os.Symlink(other, sparePath(z))
+	write("v5\n")
+	if got, _ := os.ReadFile(other); string(got) != "precious\n" {
+		t.Errorf("a symlinked spare was followed: other = %q", got)
+	}
+	if st, _ := os.Lstat(sparePath(z)); st == nil || !st.Mode().IsRegular() {
+		t.Errorf("after the write the spare is the version replaced")
+	}
+	// Recover keeps the spares of files that exist, removes the others
+	orphan := filepath.Join(dir, ".gone"+spareSuffix)
+	os.WriteFile(orphan, nil, 0o644)
+	if _, err := Recover(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(orphan); err == nil {
+		t.Error("Recover kept the spare of a file that is gone")
+	}
+	if _, err := os.Lstat(sparePath(z)); err != nil {
+		t.Error("Recover removed the spare of a file that is there")
 	}
 }
