@@ -205,9 +205,31 @@ type ptrWalk struct {
 }
 
 type cursor struct {
-	z *zoneset.Zone
-	i int
-	a netip.Addr
+	z    *zoneset.Zone
+	i    int
+	a    netip.Addr
+	cuts map[string]bool // the zone's delegation points; nil when it has none
+}
+
+// occluded says whether owner lies at or below one of the zone's
+// delegation points: the server refers the question and never serves the
+// record (the coverage audit's delegation-overlap names it), so it is no
+// published PTR of its address.
+func (c *cursor) occluded(owner string) bool {
+	if c.cuts == nil {
+		return false
+	}
+	for n := owner; len(n) > len(c.z.Origin); {
+		if c.cuts[n] {
+			return true
+		}
+		i := strings.IndexByte(n, '.')
+		if i < 0 {
+			break
+		}
+		n = n[i+1:]
+	}
+	return false
 }
 
 type cursorHeap []cursor
@@ -230,6 +252,12 @@ func newPTRWalk(s *zoneset.Set, only *netipx.IPSet) *ptrWalk {
 			continue
 		}
 		c := cursor{z: z, i: -1}
+		if cuts := z.Cuts(); len(cuts) > 0 {
+			c.cuts = make(map[string]bool, len(cuts))
+			for _, cut := range cuts {
+				c.cuts[cut] = true
+			}
+		}
 		if w.advance(&c) {
 			w.h = append(w.h, c)
 		}
@@ -242,7 +270,8 @@ func newPTRWalk(s *zoneset.Set, only *netipx.IPSet) *ptrWalk {
 func (w *ptrWalk) advance(c *cursor) bool {
 	for c.i++; c.i < c.z.NumRefs(); c.i++ {
 		a, rec := c.z.Ref(c.i)
-		if c.z.Records[rec].Type == zonefile.TypePTR && (w.only == nil || w.only.Contains(a)) {
+		r := &c.z.Records[rec]
+		if r.Type == zonefile.TypePTR && (w.only == nil || w.only.Contains(a)) && !c.occluded(r.Name) {
 			c.a = a
 			return true
 		}

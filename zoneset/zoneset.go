@@ -124,6 +124,10 @@ func (z *Zone) Count() int {
 	return n
 }
 
+// Cuts lists the owners of the zone's NS sets below its apex (its
+// delegation points), in zone order.
+func (z *Zone) Cuts() []string { return z.cuts }
+
 // DelegatedAt says whether owner lies below a delegation (an NS set below
 // the apex) of this zone, and returns the cut.
 func (z *Zone) DelegatedAt(owner string) (string, bool) {
@@ -264,6 +268,15 @@ func (s *Set) Lookup(a netip.Addr) Lookup {
 	}
 	owner := z.Name.OwnerName(a)
 	l := Lookup{Status: Found, Zone: z, Owner: owner, CNAME: -1}
+	if len(z.cuts) > 0 && owner != "" {
+		// at or below one of the zone's own delegation points the server
+		// refers the question: records the zone still holds there are
+		// never served (the audit's delegation-overlap)
+		if c, ok := z.DelegatedAt(owner); ok {
+			l.Status, l.Cut = Delegated, c
+			return l
+		}
+	}
 	for _, i := range z.At(a) {
 		r := &z.Records[i]
 		switch r.Type {
