@@ -242,9 +242,10 @@ listed or not.
 				res = audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo || h.wanted(a), Progress: bar, Synthesized: a.cfg.synthesizedPrefixes()})
 				bar.Finish()
 			}
-			var notChecked error // no delegation could be checked: exit 2, after the report
+			var notChecked error       // no delegation could be checked: exit 2, after the report
+			var lame map[string]string // delegation owner -> why it is lame
 			if checkDeleg {
-				if notChecked, err = a.checkDelegations(c.Context(), s, only, res, &rf, uint16(nsPort)); err != nil {
+				if lame, notChecked, err = a.checkDelegations(c.Context(), s, only, res, &rf, uint16(nsPort)); err != nil {
 					return err
 				}
 			}
@@ -299,6 +300,7 @@ listed or not.
 			}
 			cov := audit.Coverage(audit.CoverageInput{Zones: s, Prefixes: prefixRecs, Addresses: addrRecs, Synthesize: synth,
 				Points: delegation.Points(s, a.cfg.ClasslessStyle), Only: only, ShowInfo: showInfo})
+			markLame(cov.Rows, lame)
 			h.set, h.exp = s, exp
 			if res.Failing(fail) || cov.Failing(covFail) {
 				h.status = ExitFindings
@@ -469,7 +471,7 @@ func (a *App) renderAudit(res *audit.Result, cov *audit.CoverageResult, h *htmlR
 // res. Points that could not be checked are warnings; when none could be,
 // the run could not complete: notChecked says so (exit 2), err is a failure
 // to start.
-func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip.Prefix, res *audit.Result, rf *resolverFlags, port uint16) (notChecked, err error) {
+func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip.Prefix, res *audit.Result, rf *resolverFlags, port uint16) (lame map[string]string, notChecked, err error) {
 	var points []delegation.Point
 	for _, p := range delegation.Points(s, a.cfg.ClasslessStyle) {
 		if len(only) > 0 && !slices.ContainsFunc(only, func(o netip.Prefix) bool { return p.Prefix.IsValid() && o.Overlaps(p.Prefix) }) {
@@ -479,23 +481,27 @@ func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip
 	}
 	if len(points) == 0 {
 		a.info("no delegation points to check (no NS set below a loaded reverse zone's apex%s)", map[bool]string{true: " inside --prefix"}[len(only) > 0])
-		return nil, nil
+		return lame, nil, nil
 	}
 	r, err := a.newResolver(rf)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer r.Close()
 	asker, ok := r.(delegation.Asker)
 	if !ok {
-		return nil, fmt.Errorf("the resolver cannot ask a name server directly")
+		return nil, nil, fmt.Errorf("the resolver cannot ask a name server directly")
 	}
 	bar := a.progress(len(points), "delegations")
 	results := delegation.Check(ctx, points, asker, delegation.CheckOptions{Port: port, Workers: rf.workers, Addrs: delegation.ZoneAddrs(s), Progress: bar})
 	bar.Finish()
 	counts := map[delegation.Verdict]int{}
+	lame = map[string]string{}
 	for _, x := range results {
 		counts[x.Verdict]++
+		if x.Verdict == delegation.Lame {
+			lame[x.Point.Owner] = x.Reason
+		}
 		if x.Verdict == delegation.Unknown {
 			a.warn(fmt.Sprintf("%s:%d: delegation %s not checked: %s", x.Point.File, x.Point.Line, x.Point.Owner, x.Reason))
 		}
@@ -503,9 +509,33 @@ func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip
 	res.Add(audit.LameFindings(results))
 	a.info("%d delegation points checked: %d ok, %d lame, %d not checked", len(results), counts[delegation.OK], counts[delegation.Lame], counts[delegation.Unknown])
 	if counts[delegation.Unknown] == len(results) {
-		return inputError(fmt.Errorf("no delegation could be checked (%d not checked, listed above)", len(results))), nil
+		return lame, inputError(fmt.Errorf("no delegation could be checked (%d not checked, listed above)", len(results))), nil
 	}
-	return nil, nil
+	return lame, nil, nil
+}
+
+// markLame says on each delegated coverage row which of its delegations
+// the lame check found lame (each is also its own lame finding): the prefix
+// is handed over, but not answered for.
+func markLame(rows []audit.CoverageRow, lame map[string]string) {
+	if len(lame) == 0 {
+		return
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.State != audit.CoverDelegated {
+			continue
+		}
+		var bad []string
+		for _, d := range r.Delegations {
+			if _, ok := lame[d]; ok {
+				bad = append(bad, d)
+			}
+		}
+		if len(bad) > 0 {
+			r.Reason += "; lame (see the lame finding): " + strings.Join(bad, " ")
+		}
+	}
 }
 
 // ipamErrors counts the problems of an IPAM read that make it incomplete.

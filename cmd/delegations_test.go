@@ -158,6 +158,20 @@ func TestAuditCheckDelegationsBIND(t *testing.T) {
 		t.Errorf("with --ipam, exit %d, categories %v:\n%s\n%s", r.code, cats, r.out, r.err)
 	}
 
+	// With a prefix export too, the delegated coverage row of a lame
+	// delegation says so; that of a working one does not.
+	os.WriteFile(filepath.Join(dir, "prefixes.csv"), []byte("prefix,status,customer\n2001:db8:100:a00::/56,active,ok-customer\n2001:db8:100:b00::/56,active,lame-customer\n"), 0o644)
+	r = run(t, dir, "", "audit", "--check-delegations", "--config", "rdnsctl.yaml", "--ipam", "netbox.csv", "--ipam", "prefixes.csv", "--coverage", "--show-info", "-o", "csv", "--no-headers")
+	reasons := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(r.out), "\n") {
+		if f := strings.Split(l, ","); len(f) > 2 && f[0] == "delegated" {
+			reasons[f[2]] = l
+		}
+	}
+	if !strings.Contains(reasons["lame-customer"], "lame (see the lame finding): b.0.") || reasons["ok-customer"] == "" || strings.Contains(reasons["ok-customer"], "lame") {
+		t.Errorf("coverage rows with the lame check, exit %d:\n%s\n%s", r.code, r.out, r.err)
+	}
+
 	// The HTML report of that audit lists the lame rows too.
 	r = run(t, dir, "", "audit", "--check-delegations", "--config", "rdnsctl.yaml", "--ipam", "netbox.csv", "--html", "report.html", "-o", "json")
 	page, _ := os.ReadFile(filepath.Join(dir, "report.html"))
