@@ -205,31 +205,9 @@ type ptrWalk struct {
 }
 
 type cursor struct {
-	z    *zoneset.Zone
-	i    int
-	a    netip.Addr
-	cuts map[string]bool // the zone's delegation points; nil when it has none
-}
-
-// occluded says whether owner lies at or below one of the zone's
-// delegation points: the server refers the question and never serves the
-// record (the coverage audit's delegation-overlap names it), so it is no
-// published PTR of its address.
-func (c *cursor) occluded(owner string) bool {
-	if c.cuts == nil {
-		return false
-	}
-	for n := owner; len(n) > len(c.z.Origin); {
-		if c.cuts[n] {
-			return true
-		}
-		i := strings.IndexByte(n, '.')
-		if i < 0 {
-			break
-		}
-		n = n[i+1:]
-	}
-	return false
+	z *zoneset.Zone
+	i int
+	a netip.Addr
 }
 
 type cursorHeap []cursor
@@ -252,12 +230,6 @@ func newPTRWalk(s *zoneset.Set, only *netipx.IPSet) *ptrWalk {
 			continue
 		}
 		c := cursor{z: z, i: -1}
-		if cuts := z.Cuts(); len(cuts) > 0 {
-			c.cuts = make(map[string]bool, len(cuts))
-			for _, cut := range cuts {
-				c.cuts[cut] = true
-			}
-		}
 		if w.advance(&c) {
 			w.h = append(w.h, c)
 		}
@@ -271,12 +243,21 @@ func (w *ptrWalk) advance(c *cursor) bool {
 	for c.i++; c.i < c.z.NumRefs(); c.i++ {
 		a, rec := c.z.Ref(c.i)
 		r := &c.z.Records[rec]
-		if r.Type == zonefile.TypePTR && (w.only == nil || w.only.Contains(a)) && !c.occluded(r.Name) {
+		if r.Type == zonefile.TypePTR && (w.only == nil || w.only.Contains(a)) && !occluded(c.z, r.Name) {
 			c.a = a
 			return true
 		}
 	}
 	return false
+}
+
+// occluded says whether owner lies at or below one of z's own delegation
+// points: the server refers the question and never serves a PTR there
+// (the coverage audit's delegation-overlap names it), so it is no
+// published PTR of its address.
+func occluded(z *zoneset.Zone, owner string) bool {
+	_, below := z.DelegatedAt(owner)
+	return below
 }
 
 func (w *ptrWalk) more() bool       { return len(w.h) > 0 }

@@ -95,8 +95,8 @@ type Zone struct {
 
 	job    job
 	stamps []stamp
-	refs   []ref    // PTR and CNAME records by address
-	cuts   []string // owners of NS records below the apex: delegations
+	refs   []ref           // PTR and CNAME records by address
+	cuts   map[string]bool // owners of NS records below the apex: delegations
 }
 
 type ref struct {

@@ -38,7 +38,7 @@ func newZone(z *zonefile.Zone, path, root string, style rdns.Style) *Zone {
 
 func (z *Zone) reindex() {
 	z.refs = z.refs[:0]
-	z.cuts = z.cuts[:0]
+	clear(z.cuts)
 	for i := range z.Records {
 		r := &z.Records[i]
 		switch r.Type {
@@ -52,8 +52,11 @@ func (z *Zone) reindex() {
 			}
 			z.refs = append(z.refs, ref{a, int32(i)})
 		case zonefile.TypeNS:
-			if r.Name != z.Origin && !slices.Contains(z.cuts, r.Name) {
-				z.cuts = append(z.cuts, r.Name)
+			if r.Name != z.Origin {
+				if z.cuts == nil {
+					z.cuts = map[string]bool{}
+				}
+				z.cuts[r.Name] = true
 			}
 		}
 	}
@@ -124,19 +127,26 @@ func (z *Zone) Count() int {
 	return n
 }
 
-// Cuts lists the owners of the zone's NS sets below its apex (its
-// delegation points), in zone order.
-func (z *Zone) Cuts() []string { return z.cuts }
-
-// DelegatedAt says whether owner lies below a delegation (an NS set below
-// the apex) of this zone, and returns the cut.
+// DelegatedAt says whether owner lies at or below a delegation (an NS set
+// below the apex) of this zone, and returns the cut: the outermost one,
+// where the server refers the question. It looks up each of owner's
+// suffixes, so it costs the same for a zone with one cut or 100,000.
 func (z *Zone) DelegatedAt(owner string) (string, bool) {
-	for _, c := range z.cuts {
-		if owner == c || strings.HasSuffix(owner, "."+c) {
-			return c, true
-		}
+	if len(z.cuts) == 0 {
+		return "", false
 	}
-	return "", false
+	cut := ""
+	for n := owner; n != ""; {
+		if z.cuts[n] {
+			cut = n
+		}
+		i := strings.IndexByte(n, '.')
+		if i < 0 {
+			break
+		}
+		n = n[i+1:]
+	}
+	return cut, cut != ""
 }
 
 func (s *Set) add(z *Zone) {
@@ -268,14 +278,12 @@ func (s *Set) Lookup(a netip.Addr) Lookup {
 	}
 	owner := z.Name.OwnerName(a)
 	l := Lookup{Status: Found, Zone: z, Owner: owner, CNAME: -1}
-	if len(z.cuts) > 0 && owner != "" {
-		// at or below one of the zone's own delegation points the server
-		// refers the question: records the zone still holds there are
-		// never served (the audit's delegation-overlap)
-		if c, ok := z.DelegatedAt(owner); ok {
-			l.Status, l.Cut = Delegated, c
-			return l
-		}
+	// at or below one of the zone's own delegation points the server
+	// refers the question: records the zone still holds there are never
+	// served (the audit's delegation-overlap)
+	if c, ok := z.DelegatedAt(owner); ok {
+		l.Status, l.Cut = Delegated, c
+		return l
 	}
 	for _, i := range z.At(a) {
 		r := &z.Records[i]
@@ -311,11 +319,6 @@ func (s *Set) Lookup(a netip.Addr) Lookup {
 			}
 		}
 		return l
-	}
-	if len(l.PTRs) == 0 {
-		if c, ok := z.DelegatedAt(owner); ok {
-			l.Status, l.Cut = Delegated, c
-		}
 	}
 	return l
 }
