@@ -242,8 +242,8 @@ listed or not.
 				res = audit.Run(s, exp, audit.Options{Defaults: a.cfg.Defaults, Only: only, Managed: extra, ShowInfo: showInfo || h.wanted(a), Progress: bar, Synthesized: a.cfg.synthesizedPrefixes()})
 				bar.Finish()
 			}
-			var notChecked error       // no delegation could be checked: exit 2, after the report
-			var lame map[string]string // delegation owner -> why it is lame
+			var notChecked error     // no delegation could be checked: exit 2, after the report
+			var lame map[string]bool // the owners of the lame delegations
 			if checkDeleg {
 				if lame, notChecked, err = a.checkDelegations(c.Context(), s, only, res, &rf, uint16(nsPort)); err != nil {
 					return err
@@ -471,7 +471,7 @@ func (a *App) renderAudit(res *audit.Result, cov *audit.CoverageResult, h *htmlR
 // res. Points that could not be checked are warnings; when none could be,
 // the run could not complete: notChecked says so (exit 2), err is a failure
 // to start.
-func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip.Prefix, res *audit.Result, rf *resolverFlags, port uint16) (lame map[string]string, notChecked, err error) {
+func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip.Prefix, res *audit.Result, rf *resolverFlags, port uint16) (lame map[string]bool, notChecked, err error) {
 	var points []delegation.Point
 	for _, p := range delegation.Points(s, a.cfg.ClasslessStyle) {
 		if len(only) > 0 && !slices.ContainsFunc(only, func(o netip.Prefix) bool { return p.Prefix.IsValid() && o.Overlaps(p.Prefix) }) {
@@ -496,11 +496,11 @@ func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip
 	results := delegation.Check(ctx, points, asker, delegation.CheckOptions{Port: port, Workers: rf.workers, Addrs: delegation.ZoneAddrs(s), Progress: bar})
 	bar.Finish()
 	counts := map[delegation.Verdict]int{}
-	lame = map[string]string{}
+	lame = map[string]bool{}
 	for _, x := range results {
 		counts[x.Verdict]++
 		if x.Verdict == delegation.Lame {
-			lame[x.Point.Owner] = x.Reason
+			lame[x.Point.Owner] = true
 		}
 		if x.Verdict == delegation.Unknown {
 			a.warn(fmt.Sprintf("%s:%d: delegation %s not checked: %s", x.Point.File, x.Point.Line, x.Point.Owner, x.Reason))
@@ -517,7 +517,7 @@ func (a *App) checkDelegations(ctx context.Context, s *zoneset.Set, only []netip
 // markLame says on each delegated coverage row which of its delegations
 // the lame check found lame (each is also its own lame finding): the prefix
 // is handed over, but not answered for.
-func markLame(rows []audit.CoverageRow, lame map[string]string) {
+func markLame(rows []audit.CoverageRow, lame map[string]bool) {
 	if len(lame) == 0 {
 		return
 	}
@@ -528,7 +528,7 @@ func markLame(rows []audit.CoverageRow, lame map[string]string) {
 		}
 		var bad []string
 		for _, d := range r.Delegations {
-			if _, ok := lame[d]; ok {
+			if lame[d] {
 				bad = append(bad, d)
 			}
 		}
