@@ -167,14 +167,8 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 			if !inside(n, parent.Origin) {
 				continue
 			}
-			if len(glue[n]) == 0 {
-				return cs, fmt.Errorf("--ns %s lies inside %s and needs glue: give its address (--ns %s=ADDRESS)", n, parent.Origin, strings.TrimSuffix(n, "."))
-			}
 			for _, a := range glue[n] {
-				typ, zt := "A", zonefile.TypeA
-				if a.Is6() && !a.Is4In6() {
-					typ, zt = "AAAA", zonefile.TypeAAAA
-				}
+				typ, zt := glueType(a)
 				if hasRecord(parent, n, zt, a.Unmap().String()) || hasChange(cs, parent.Origin, n, typ, a.Unmap().String()) {
 					continue
 				}
@@ -195,10 +189,7 @@ func Delegate6(s *zoneset.Set, opt Delegate6Options) (rdns.ChangeSet, error) {
 					continue
 				}
 				for _, a := range glue[n] {
-					typ := "A"
-					if a.Is6() && !a.Is4In6() {
-						typ = "AAAA"
-					}
+					typ, _ := glueType(a)
 					cs.Changes = append(cs.Changes, rdns.Change{Action: rdns.Add, Zone: c.owner, File: childFile, Name: n,
 						Addr: c.prefix.Addr(), Type: typ, New: a.Unmap().String(), Reason: "address of the name server of " + c.owner})
 				}

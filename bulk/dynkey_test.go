@@ -130,3 +130,23 @@ update-policy {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// An IPv6 delegation to a name server inside the parent zone needs its
+// glue (checked with the other name server rules, before any change), and
+// gets an AAAA record from it.
+func TestDelegate6Glue(t *testing.T) {
+	s, _ := loadFS(t, rdns.Slash, v6zones("", false))
+	ns := "ns.a.0." + z48
+	opt := Delegate6Options{Prefix: netip.MustParsePrefix("2001:db8:100:a00::/56"), External: true, NS: []string{ns}}
+	if _, err := Delegate6(s, opt); err == nil || !strings.Contains(err.Error(), "needs glue") {
+		t.Errorf("no glue: %v, want a needs-glue error", err)
+	}
+	opt.Glue = map[string][]netip.Addr{ns: {netip.MustParseAddr("2001:db8:100:a00::53")}}
+	cs, err := Delegate6(s, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(cs, func(c rdns.Change) bool { return c.Name == ns && c.Type == "AAAA" && c.New == "2001:db8:100:a00::53" }); n != 1 {
+		t.Errorf("%d AAAA glue records, want 1:\n%v", n, cs.Changes)
+	}
+}

@@ -82,14 +82,8 @@ func Delegate(s *zoneset.Set, opt DelegateOptions) (rdns.ChangeSet, error) {
 		if !inside(n, childOrigin) && !inside(n, parent.Origin) {
 			continue
 		}
-		if len(glue[n]) == 0 {
-			return cs, fmt.Errorf("--ns %s lies inside %s and needs glue: give its address (--ns %s=ADDRESS)", n, parent.Origin, strings.TrimSuffix(n, "."))
-		}
 		for _, a := range glue[n] {
-			typ, zt := "A", zonefile.TypeA
-			if a.Is6() && !a.Is4In6() {
-				typ, zt = "AAAA", zonefile.TypeAAAA
-			}
+			typ, zt := glueType(a)
 			targets := []*zoneset.Zone{parent}
 			if !opt.External && inside(n, childOrigin) {
 				targets = append(targets, child) // nil: the new child zone
@@ -405,5 +399,18 @@ func checkNameServers(ns []string, glue map[string][]netip.Addr, parentOrigin st
 			return fmt.Errorf("--ns %s: glue is only for a name server inside the zone, and %s lies outside %s", n, n, parentOrigin)
 		}
 	}
+	for _, n := range ns {
+		if inZone(n) && len(glue[n]) == 0 {
+			return fmt.Errorf("--ns %s lies inside %s and needs glue: give its address (--ns %s=ADDRESS)", n, parentOrigin, strings.TrimSuffix(n, "."))
+		}
+	}
 	return nil
+}
+
+// glueType is the record type of a glue address, and its zonefile code.
+func glueType(a netip.Addr) (string, uint16) {
+	if a.Is6() && !a.Is4In6() {
+		return "AAAA", zonefile.TypeAAAA
+	}
+	return "A", zonefile.TypeA
 }
