@@ -345,7 +345,7 @@ func (p *Plan) Write(ctx context.Context) (committed bool, err error) {
 		case f.Created && p.dir != "" && !p.inRoots(f.Path):
 			extra = append(extra, zonefile.FileWrite{Path: f.Path, Data: f.New})
 		default:
-			writes = append(writes, zonefile.FileWrite{Path: f.Path, Data: f.New, Old: f.Old})
+			writes = append(writes, zonefile.FileWrite{Path: f.Path, Data: f.New})
 		}
 	}
 	slices.SortStableFunc(writes, func(a, b zonefile.FileWrite) int {

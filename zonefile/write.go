@@ -22,11 +22,6 @@ import (
 type FileWrite struct {
 	Path string
 	Data []byte
-	// Old, when not nil, is what the file holds now (what the caller read
-	// and patched, under the zones lock). A failed rename puts it back;
-	// without it the file is hard-linked aside before the renames, which
-	// costs two more directory operations per file.
-	Old []byte
 }
 
 // Retire is a file to set aside: renamed to To, which must not exist (it
@@ -41,8 +36,8 @@ type Retire struct {
 // of the file it replaces, and renamed over it; then each directory is
 // synced. When any temporary file cannot be written, every temporary file is
 // removed and no file is changed. A failed rename puts back the files
-// already renamed: from FileWrite.Old, or else from a hard link made aside
-// before the renames.
+// already renamed, from their spares (see openTemp): each file being
+// replaced is hard-linked aside before the renames.
 // Replacing an existing file with empty data is refused, and so is writing
 // through a symbolic link.
 func WriteFiles(writes []FileWrite) error {
@@ -93,13 +88,11 @@ const manifestVersion = 1
 func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 	type job struct {
 		FileWrite
-		tmp, backup string
-		f           *os.File // the temporary file, open between its creation and its sync
-		reused      bool     // f is the spare of an earlier write (openTemp)
-		spared      bool     // this write linked the version it replaces as the spare
-		existed     bool
-		mode        fs.FileMode
-		st          fs.FileInfo
+		tmp     string
+		f       *os.File // the temporary file, open between its creation and its sync
+		reused  bool     // f is the spare of an earlier write (openTemp)
+		spared  bool     // this write linked the version it replaces as the spare
+		existed bool
 	}
 	var roots []string
 	if t.Dir != "" {
@@ -123,7 +116,7 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 				return false, err
 			}
 		}
-		jobs = append(jobs, &job{FileWrite: FileWrite{Path: abs, Data: w.Data, Old: w.Old}})
+		jobs = append(jobs, &job{FileWrite: FileWrite{Path: abs, Data: w.Data}})
 	}
 	retires := make([]Retire, 0, len(t.Retires))
 	for _, r := range t.Retires {
@@ -150,9 +143,6 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 			}
 			if j.spared {
 				os.Remove(sparePath(j.Path)) // a write that did not happen leaves no spare
-			}
-			if j.backup != "" {
-				os.Remove(j.backup)
 			}
 		}
 	}
@@ -200,7 +190,6 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		if werr != nil {
 			return fmt.Errorf("%s: %w", j.Path, werr)
 		}
-		j.mode, j.st = mode, st
 		return nil
 	}
 	sync := func(j *job) error {
@@ -213,15 +202,10 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		if werr != nil {
 			return fmt.Errorf("%s: %w", j.Path, werr)
 		}
-		if j.existed && j.Old == nil {
-			j.backup = j.tmp + ".old"
-			if err := os.Link(j.Path, j.backup); err != nil {
-				j.backup = "" // no hard links here: a failed rename cannot be undone
-			}
-		}
 		if j.existed {
 			// the version replaced stays as the next write's temporary
-			// file (see openTemp); a link that fails only costs that
+			// file (see openTemp), and puts the file back if a rename
+			// fails; no hard links here: neither can be done
 			j.spared = os.Link(j.Path, sparePath(j.Path)) == nil
 		}
 		return nil
@@ -315,11 +299,9 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 		if err := os.Rename(j.tmp, j.Path); err != nil {
 			for _, d := range jobs[:i] {
 				switch {
-				case d.backup != "":
-					os.Rename(d.backup, d.Path)
-				case d.existed:
-					putBack(d.Path, d.Old, d.mode, d.st)
-				default:
+				case d.spared:
+					os.Rename(sparePath(d.Path), d.Path)
+				case !d.existed:
 					os.Remove(d.Path)
 				}
 			}
@@ -331,11 +313,6 @@ func Commit(ctx context.Context, t Txn) (committed bool, err error) {
 			return false, fmt.Errorf("%s: %w (the %d file(s) renamed before it were put back: nothing changed)", j.Path, err, i)
 		}
 		j.tmp = ""
-	}
-	for _, j := range jobs {
-		if j.backup != "" {
-			os.Remove(j.backup)
-		}
 	}
 	dirs := map[string]bool{}
 	for _, j := range jobs {
@@ -535,35 +512,6 @@ func openSpare(spare string, st fs.FileInfo) *os.File {
 	}
 	os.Remove(spare)
 	return nil
-}
-
-// putBack writes old over path again (a rename of the write failed), with
-// the mode and owner the file had.
-func putBack(path string, old []byte, mode fs.FileMode, st fs.FileInfo) {
-	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+base+".rdnsctl-*")
-	if err != nil {
-		return
-	}
-	_, err = f.Write(old)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if err == nil && st != nil {
-		keepOwner(f, st)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
 }
 
 // writeAtomic writes data to path through a temporary file, synced and

@@ -123,19 +123,24 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 }
 
 // A rename that fails after the commit point puts back the files renamed
-// before it, from the caller's old bytes or from a hard link, with their
-// mode.
+// before it, from their spares, with their mode: on a first write (the
+// spares made by this write) and on a later one (the spares of the earlier
+// write reused as temporary files).
 func TestFailedRenamePutsBack(t *testing.T) {
-	for _, withOld := range []bool{true, false} {
-		t.Run(fmt.Sprintf("old=%v", withOld), func(t *testing.T) {
+	for _, earlier := range []bool{false, true} {
+		t.Run(fmt.Sprintf("earlier=%v", earlier), func(t *testing.T) {
 			dir := t.TempDir()
 			a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 			os.WriteFile(a, []byte("old a\n"), 0o640)
 			os.WriteFile(b, []byte("old b\n"), 0o644)
-			writes := []FileWrite{{Path: a, Data: []byte("new a\n")}, {Path: b, Data: []byte("new b\n")}}
-			if withOld {
-				writes[0].Old, writes[1].Old = []byte("old a\n"), []byte("old b\n")
+			if earlier {
+				os.WriteFile(a, []byte("older a\n"), 0o640)
+				os.WriteFile(b, []byte("older b\n"), 0o644)
+				if err := WriteFiles([]FileWrite{{Path: a, Data: []byte("old a\n")}, {Path: b, Data: []byte("old b\n")}}); err != nil {
+					t.Fatal(err)
+				}
 			}
+			writes := []FileWrite{{Path: a, Data: []byte("new a\n")}, {Path: b, Data: []byte("new b\n")}}
 			beforeRename = func(i int) {
 				if i == 1 { // b becomes a directory: the rename onto it fails
 					os.Remove(b)
