@@ -629,9 +629,10 @@ func Recover(dir string, roots ...string) (Recovery, error) {
 			if !strings.HasPrefix(n, ".") || strings.Index(n, ".rdnsctl-") <= 0 || !e.Type().IsRegular() {
 				continue
 			}
-			if target, ok := spareTarget(filepath.Join(d, n)); ok {
-				if _, err := os.Lstat(target); err == nil {
-					continue // the spare of a zone file that is still there
+			if target, ok := spareTarget(n); ok {
+				// the spare of a file still there (ReadDir sorts by name)
+				if _, there := slices.BinarySearchFunc(entries, target, func(e os.DirEntry, t string) int { return strings.Compare(e.Name(), t) }); there {
+					continue
 				}
 			}
 			os.Remove(filepath.Join(d, n))
